@@ -1,0 +1,7 @@
+export * from "./errors.js"
+export * from "./insert-id.js"
+export * from "./progress.js"
+export * from "./records.js"
+export * from "./Storage.js"
+export * from "./source.js"
+export * from "./source-errors.js"
