@@ -11,19 +11,26 @@ export const canonicalJson = (value: unknown): string => {
   return `{${keys.map((k) => `${JSON.stringify(k)}:${canonicalJson(obj[k])}`).join(",")}}`
 }
 
+/** Properties that differ between copies of one event, or are already in the key. */
+const volatileKeys = new Set(["$insert_id", "mp_processing_time_ms", "time", "distinct_id"])
+
 /**
  * The id of an event that arrived without `$insert_id`: a digest of what identifies it (name,
- * distinct id, time exactly as sent, and its other properties, canonically ordered), so a rerun
- * or a retry yields the same id and deduplication holds. Never random.
+ * distinct id, its true UTC time in epoch milliseconds, and its other properties canonically
+ * ordered, without the volatile ones), so a rerun, a retry or a second delivery yields the same
+ * id and deduplication holds. Never random.
  */
 export const deriveInsertId = (
   eventName: string,
   distinctId: string,
-  time: number | string,
+  timeMs: number,
   properties: Readonly<Record<string, unknown>>,
 ): string => {
-  const { $insert_id: _ignored, ...rest } = properties
+  const rest: Record<string, unknown> = {}
+  for (const key of Object.keys(properties)) {
+    if (!volatileKeys.has(key)) rest[key] = properties[key]
+  }
   return createHash("md5")
-    .update(canonicalJson([eventName, distinctId, time, rest]))
+    .update(canonicalJson([eventName, distinctId, timeMs, rest]))
     .digest("hex")
 }

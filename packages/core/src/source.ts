@@ -34,7 +34,8 @@ export interface JsonlLayout {
   readonly time: string
   readonly timeUnit: "s" | "ms"
   readonly distinctId: string
-  readonly insertId: string
+  /** Tried in order; the first present wins (a source may add a derived id beside the line's). */
+  readonly insertId: ReadonlyArray<string>
   readonly properties: string
   /** Orders copies of one event: the highest wins (Mixpanel: `mp_processing_time_ms`). */
   readonly version?: string
