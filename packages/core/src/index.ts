@@ -1,4 +1,5 @@
 export * from "./errors.js"
+export * from "./format/index.js"
 export * from "./insert-id.js"
 export * from "./progress.js"
 export * from "./records.js"
