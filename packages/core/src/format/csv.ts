@@ -1,10 +1,10 @@
-import { toCellText } from "./value.js"
+import { cellText } from "./value.js"
 
 const needsQuotes = /[",\r\n]/
 
 /** One CSV field, quoted per RFC 4180 when it holds a comma, quote or line break. */
 export const csvField = (value: unknown): string => {
-  const text = toCellText(value)
+  const text = cellText(value)
   if (!needsQuotes.test(text) && text.trimStart() === text && text.trimEnd() === text) return text
   return `"${text.replaceAll('"', '""')}"`
 }

@@ -1,5 +1,5 @@
 import type { QueryResult } from "../Storage.js"
-import { toCellText } from "./value.js"
+import { cellText } from "./value.js"
 
 export interface TableOptions {
   /** Cells longer than this are cut with an ellipsis (default 40 characters). */
@@ -40,7 +40,7 @@ export const formatTable = (result: QueryResult, options: TableOptions = {}): st
   const names = result.columns.map((c) => truncate(oneLine(c.name), max))
   const right = result.columns.map((c) => numericType.test(c.type))
   const cells = result.rows.map((row) =>
-    result.columns.map((_, i) => truncate(oneLine(toCellText(row[i])), max)),
+    result.columns.map((_, i) => truncate(oneLine(cellText(row[i])), max)),
   )
   const widths = names.map((name, i) =>
     cells.reduce((w, row) => Math.max(w, width(row[i]!)), width(name)),

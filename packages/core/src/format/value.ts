@@ -3,7 +3,7 @@
  * ones become decimal strings, never rounded), dates become ISO strings, bytes become hex, and
  * nested arrays and objects are converted the same way.
  */
-export const toJsonValue = (value: unknown): unknown => {
+export const toPlainJson = (value: unknown): unknown => {
   if (value === null || value === undefined) return null
   switch (typeof value) {
     case "bigint":
@@ -20,14 +20,14 @@ export const toJsonValue = (value: unknown): unknown => {
         return Number.isNaN(value.getTime()) ? null : value.toISOString()
       }
       if (value instanceof Uint8Array) return Buffer.from(value).toString("hex")
-      if (Array.isArray(value)) return value.map(toJsonValue)
+      if (Array.isArray(value)) return value.map(toPlainJson)
       if (value instanceof Map) {
         const out: Record<string, unknown> = {}
-        for (const [k, v] of value) out[String(k)] = toJsonValue(v)
+        for (const [k, v] of value) out[String(k)] = toPlainJson(v)
         return out
       }
       const out: Record<string, unknown> = {}
-      for (const [k, v] of Object.entries(value)) out[k] = toJsonValue(v)
+      for (const [k, v] of Object.entries(value)) out[k] = toPlainJson(v)
       return out
     }
     default:
@@ -39,8 +39,8 @@ export const toJsonValue = (value: unknown): unknown => {
  * The text of one cell for tables and CSV: strings as they are, nested values as compact JSON,
  * null as the empty string.
  */
-export const toCellText = (value: unknown): string => {
-  const v = toJsonValue(value)
+export const cellText = (value: unknown): string => {
+  const v = toPlainJson(value)
   if (v === null) return ""
   if (typeof v === "string") return v
   if (typeof v === "number" || typeof v === "boolean") return String(v)
@@ -62,6 +62,6 @@ export const rowObject = (
   row: ReadonlyArray<unknown>,
 ): Record<string, unknown> => {
   const out: Record<string, unknown> = {}
-  for (let i = 0; i < keys.length; i++) out[keys[i]!] = toJsonValue(row[i])
+  for (let i = 0; i < keys.length; i++) out[keys[i]!] = toPlainJson(row[i])
   return out
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest"
 import {
+  cellText,
   csvField,
   formatCsv,
   formatJson,
@@ -8,8 +9,7 @@ import {
   formatTable,
   makeRowEncoder,
   type QueryResult,
-  toCellText,
-  toJsonValue,
+  toPlainJson,
 } from "../../src/index.js"
 
 const result: QueryResult = {
@@ -27,18 +27,18 @@ const result: QueryResult = {
 
 describe("values", () => {
   it("keeps big integers exact and converts dates and bytes", () => {
-    expect(toJsonValue(5n)).toBe(5)
-    expect(toJsonValue(9007199254740993n)).toBe("9007199254740993")
-    expect(toJsonValue(new Date("2024-01-02T03:04:05Z"))).toBe("2024-01-02T03:04:05.000Z")
-    expect(toJsonValue(new Uint8Array([1, 255]))).toBe("01ff")
-    expect(toJsonValue({ a: [1n, null, undefined] })).toEqual({ a: [1, null, null] })
-    expect(toJsonValue(Number.NaN)).toBe("NaN")
+    expect(toPlainJson(5n)).toBe(5)
+    expect(toPlainJson(9007199254740993n)).toBe("9007199254740993")
+    expect(toPlainJson(new Date("2024-01-02T03:04:05Z"))).toBe("2024-01-02T03:04:05.000Z")
+    expect(toPlainJson(new Uint8Array([1, 255]))).toBe("01ff")
+    expect(toPlainJson({ a: [1n, null, undefined] })).toEqual({ a: [1, null, null] })
+    expect(toPlainJson(Number.NaN)).toBe("NaN")
   })
 
   it("renders nested values as JSON text in cells", () => {
-    expect(toCellText({ a: 1 })).toBe('{"a":1}')
-    expect(toCellText(null)).toBe("")
-    expect(toCellText(true)).toBe("true")
+    expect(cellText({ a: 1 })).toBe('{"a":1}')
+    expect(cellText(null)).toBe("")
+    expect(cellText(true)).toBe("true")
   })
 })
 
