@@ -22,6 +22,11 @@ export interface QueryResult {
 export interface IngestOptions {
   /** Called with the cumulative row count after each batch. */
   readonly onProgress?: (rows: number) => void
+  /**
+   * Create only: whether the new table's metadata says complete (default true). A partitioned
+   * fetch creates its table incomplete and marks it complete once every day is in.
+   */
+  readonly complete?: boolean
 }
 
 /** What an append did: rows added and rows dropped as duplicates (events) or replaced (profiles). */
@@ -100,7 +105,10 @@ export interface StorageShape {
     sql: string,
     params?: ReadonlyArray<SqlParam>,
   ) => Effect.Effect<unknown, StorageError>
-  /** Large answers in bounded memory: the column list first, then row batches. */
+  /**
+   * Large answers in bounded memory: batches of rows (one DuckDB chunk, about 2048 rows, each)
+   * pulled as the consumer reads. `queryColumns` gives the columns of the same SQL.
+   */
   readonly queryStream: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
@@ -113,12 +121,14 @@ export interface StorageShape {
   /**
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
    * natively in DuckDB, deduplicated on (event, distinct_id, time, insert_id) against itself
-   * and the table. Used by the pipeline for spooled day chunks. Returns rows added.
+   * and the table (highest `layout.version` wins, else the last line). Used by the pipeline
+   * for spooled day chunks. Joins an enclosing `transaction`. Metadata widens like an append.
    */
   readonly loadEventsJsonl: (
     name: string,
     files: ReadonlyArray<string>,
     layout: JsonlLayout,
+    options?: { readonly metadata?: Partial<TableMetadata> },
   ) => Effect.Effect<AppendResult, StorageError>
 
   /**

@@ -1,0 +1,149 @@
+import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from "@duckdb/node-api"
+import { Effect, type Scope, Stream } from "effect"
+import { InvalidRecord, QueryError } from "../errors.js"
+import type { EventRecord, ProfileRecord } from "../records.js"
+import type { IngestOptions } from "../Storage.js"
+import { errorMessage } from "./duck.js"
+import { ident } from "./names.js"
+import type { NativeResources } from "./open.js"
+
+/** Rows between explicit appender flushes: bounds DuckDB's buffered rows, hence memory. */
+const FLUSH_ROWS = 122_880
+/** Rows between progress reports. */
+const PROGRESS_ROWS = 2_048
+
+const invalid = (position: number, field: string, reason: string) =>
+  new InvalidRecord({ position, field, reason })
+
+const isPlainObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+const timeMicros = (value: unknown): bigint | undefined => {
+  if (!(value instanceof Date)) return undefined
+  const ms = value.getTime()
+  return Number.isFinite(ms) ? BigInt(ms) * 1000n : undefined
+}
+
+const propertiesJson = (value: unknown, position: number): string | InvalidRecord => {
+  if (!isPlainObject(value)) return invalid(position, "properties", "must be a JSON object")
+  try {
+    return JSON.stringify(value)
+  } catch (error) {
+    return invalid(position, "properties", `is not serialisable as JSON: ${errorMessage(error)}`)
+  }
+}
+
+/** Validates one record and appends it as a row; nothing is appended when it is invalid. */
+export type RowAppender<A> = (
+  appender: DuckDBAppender,
+  record: A,
+  position: number,
+) => InvalidRecord | undefined
+
+export const appendEventRow: RowAppender<EventRecord> = (appender, record, position) => {
+  if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
+  const { eventName, distinctId, insertId } = record
+  if (typeof eventName !== "string") return invalid(position, "eventName", "must be a string")
+  if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
+  if (typeof insertId !== "string") return invalid(position, "insertId", "must be a string")
+  const micros = timeMicros(record.time)
+  if (micros === undefined) return invalid(position, "time", "must be a valid Date")
+  const json = propertiesJson(record.properties, position)
+  if (typeof json !== "string") return json
+  appender.appendVarchar(eventName)
+  appender.appendTimestamp(new DuckDBTimestampValue(micros))
+  appender.appendVarchar(distinctId)
+  appender.appendVarchar(insertId)
+  appender.appendVarchar(json)
+  appender.endRow()
+  return undefined
+}
+
+export const appendProfileRow: RowAppender<ProfileRecord> = (appender, record, position) => {
+  if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
+  const { distinctId, lastSeen } = record
+  if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
+  let micros: bigint | undefined
+  if (lastSeen !== null && lastSeen !== undefined) {
+    micros = timeMicros(lastSeen)
+    if (micros === undefined) return invalid(position, "lastSeen", "must be a valid Date or null")
+  }
+  const json = propertiesJson(record.properties, position)
+  if (typeof json !== "string") return json
+  appender.appendVarchar(distinctId)
+  appender.appendVarchar(json)
+  if (micros === undefined) appender.appendNull()
+  else appender.appendTimestamp(new DuckDBTimestampValue(micros))
+  appender.endRow()
+  return undefined
+}
+
+const appenderError = (table: string, error: unknown) =>
+  new QueryError({ sql: `APPEND INTO ${table}`, reason: errorMessage(error) })
+
+/**
+ * Streams records into `table` through one Appender on `conn`, validating each as it arrives
+ * and flushing in bounded batches. Returns the number of rows appended.
+ */
+export const appendStream = <A, E, R>(
+  resources: NativeResources,
+  conn: DuckDBConnection,
+  table: string,
+  records: Stream.Stream<A, E, R>,
+  appendRow: RowAppender<A>,
+  options: IngestOptions | undefined,
+): Effect.Effect<number, E | InvalidRecord | QueryError, R | Scope.Scope> =>
+  Effect.gen(function* () {
+    const appender = yield* Effect.acquireRelease(
+      Effect.tryPromise({
+        try: async () => {
+          const appender = await conn.createAppender(table)
+          resources.appenders.add(appender)
+          return appender
+        },
+        catch: (error) => appenderError(table, error),
+      }),
+      (appender) => Effect.sync(() => resources.closeAppender(appender)),
+    )
+    const onProgress = options?.onProgress
+    let rows = 0
+    let sinceFlush = 0
+    let sinceProgress = 0
+    yield* Stream.runForEachArray(records, (batch) =>
+      Effect.suspend((): Effect.Effect<void, InvalidRecord | QueryError> => {
+        for (let i = 0; i < batch.length; i++) {
+          const problem = appendRow(appender, batch[i] as A, rows)
+          if (problem) return Effect.fail(problem)
+          rows++
+          sinceProgress++
+          if (++sinceFlush >= FLUSH_ROWS) {
+            sinceFlush = 0
+            try {
+              appender.flushSync()
+            } catch (error) {
+              return Effect.fail(appenderError(table, error))
+            }
+          }
+        }
+        if (onProgress && sinceProgress >= PROGRESS_ROWS) {
+          sinceProgress = 0
+          onProgress(rows)
+        }
+        return Effect.void
+      }),
+    )
+    yield* Effect.try({
+      try: () => {
+        appender.flushSync()
+        resources.closeAppender(appender)
+      },
+      catch: (error) => appenderError(table, error),
+    })
+    if (onProgress && (sinceProgress > 0 || rows === 0)) onProgress(rows)
+    return rows
+  })
+
+export const stagingName = (name: string): string =>
+  `_staging_${name}_${Math.random().toString(16).slice(2, 10)}`
+
+export const quoted = ident

@@ -1,0 +1,301 @@
+import { Effect, Layer, type Scope, type Stream } from "effect"
+import {
+  QueryError,
+  type StorageError,
+  StorageIOError,
+  TableExists,
+  TableNotFound,
+  TableTypeMismatch,
+} from "../errors.js"
+import type { EventRecord, ProfileRecord, TableMetadata, TableType } from "../records.js"
+import {
+  type AppendResult,
+  type IngestOptions,
+  type QueryResult,
+  type SqlParam,
+  Storage,
+  type StorageShape,
+} from "../Storage.js"
+import type { JsonlLayout } from "../source.js"
+import { Readers, Writer } from "./connections.js"
+import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
+import {
+  appendEventRow,
+  appendProfileRow,
+  appendStream,
+  type RowAppender,
+  stagingName,
+} from "./ingest.js"
+import { makeIntrospection } from "./introspection.js"
+import { loadJsonl } from "./jsonl.js"
+import { readMetadata } from "./metadata.js"
+import { ident, validateTableName } from "./names.js"
+import { openDatabase, type StorageOptions } from "./open.js"
+import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
+import { streamQuery } from "./stream.js"
+import {
+  type AppendMetadata,
+  catalogName,
+  commitCreate,
+  commitEventsAppend,
+  commitProfilesAppend,
+} from "./tables.js"
+
+export type { StorageOptions } from "./open.js"
+
+const READERS = 2
+
+/**
+ * Opens a store: one DuckDB instance, a writer connection (writes are serialised through it)
+ * and a small pool of reader connections, all closed with the scope in the safe order.
+ */
+export const makeStorage = (
+  options: StorageOptions,
+): Effect.Effect<StorageShape, StorageError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const db = yield* openDatabase(options)
+    const { resources } = db
+    const writer = new Writer(yield* resources.scopedConnection())
+    const readerConns = []
+    for (let i = 0; i < READERS; i++) readerConns.push(yield* resources.scopedConnection())
+    const readers = new Readers(readerConns)
+
+    if (!db.readOnly) {
+      yield* Effect.mapError(
+        Effect.gen(function* () {
+          for (const sql of internalTablesSql) yield* runOn(writer.conn, sql)
+          const leftovers = yield* queryOn(
+            writer.conn,
+            `SELECT table_name FROM duckdb_tables()
+             WHERE database_name = current_database() AND starts_with(table_name, ?)`,
+            [STAGING_PREFIX],
+          )
+          for (const [table] of leftovers.rows) {
+            yield* runOn(writer.conn, `DROP TABLE IF EXISTS ${ident(String(table))}`)
+          }
+        }),
+        (error) =>
+          new StorageIOError({
+            operation: "prepare database",
+            path: db.path,
+            reason: error.reason,
+          }),
+      )
+    }
+
+    const ensureWritable = db.readOnly
+      ? Effect.fail(
+          new StorageIOError({
+            operation: "write",
+            path: db.path,
+            reason: "the database is open read-only",
+          }),
+        )
+      : Effect.void
+
+    const introspection = makeIntrospection(readers)
+
+    const existingType = (name: string): Effect.Effect<TableType, StorageError> =>
+      Effect.flatMap(validateTableName(name), () => introspection.tableType(name))
+
+    const createTable = <A, E, R>(
+      type: TableType,
+      name: string,
+      records: Stream.Stream<A, E, R>,
+      metadata: TableMetadata,
+      appendRow: RowAppender<A>,
+      options: IngestOptions | undefined,
+    ): Effect.Effect<number, StorageError | E, R> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        if (yield* introspection.tableExists(name)) {
+          return yield* Effect.fail(new TableExists({ table: name }))
+        }
+        return yield* Effect.scoped(
+          Effect.gen(function* () {
+            const staging = yield* stage(type, name, records, appendRow, options)
+            return yield* writer.atomic((conn) =>
+              commitCreate(conn, type, name, staging, metadata, options?.complete ?? true),
+            )
+          }),
+        )
+      })
+
+    /** Streams records into a fresh staging table; it is dropped with the scope if still there. */
+    const stage = <A, E, R>(
+      type: TableType,
+      name: string,
+      records: Stream.Stream<A, E, R>,
+      appendRow: RowAppender<A>,
+      options: IngestOptions | undefined,
+    ) =>
+      Effect.gen(function* () {
+        const inTransaction = yield* writer.held
+        const conn = inTransaction ? writer.conn : yield* resources.scopedConnection()
+        const staging = stagingName(name)
+        yield* Effect.acquireRelease(runOn(conn, createTableSql(staging, type, true)), () =>
+          Effect.ignore(runOn(conn, `DROP TABLE IF EXISTS ${ident(staging)}`)),
+        )
+        yield* appendStream(resources, conn, staging, records, appendRow, options)
+        return staging
+      })
+
+    const appendTable = <A, E, R>(
+      type: TableType,
+      name: string,
+      records: Stream.Stream<A, E, R>,
+      appendRow: RowAppender<A>,
+      options: (IngestOptions & { readonly metadata?: Partial<TableMetadata> }) | undefined,
+    ): Effect.Effect<AppendResult, StorageError | E, R> =>
+      Effect.gen(function* () {
+        yield* ensureWritable
+        const actual = yield* existingType(name)
+        if (actual !== type) {
+          return yield* Effect.fail(new TableTypeMismatch({ table: name, expected: type, actual }))
+        }
+        const metadata = appendMetadata(options?.metadata)
+        return yield* Effect.scoped(
+          Effect.gen(function* () {
+            const staging = yield* stage(type, name, records, appendRow, options)
+            return yield* writer.atomic((conn) =>
+              Effect.gen(function* () {
+                if ((yield* catalogName(conn, name)) === undefined) {
+                  return yield* Effect.fail(new TableNotFound({ table: name }))
+                }
+                return type === "events"
+                  ? yield* commitEventsAppend(conn, name, staging, metadata)
+                  : yield* commitProfilesAppend(conn, name, staging, metadata)
+              }),
+            )
+          }),
+        )
+      })
+
+    const loadEventsJsonl = (
+      name: string,
+      files: ReadonlyArray<string>,
+      layout: JsonlLayout,
+      options?: { readonly metadata?: Partial<TableMetadata> },
+    ): Effect.Effect<AppendResult, StorageError> =>
+      Effect.gen(function* () {
+        yield* ensureWritable
+        const actual = yield* existingType(name)
+        if (actual !== "events") {
+          return yield* Effect.fail(
+            new TableTypeMismatch({ table: name, expected: "events", actual }),
+          )
+        }
+        return yield* writer.atomic((conn) =>
+          loadJsonl(
+            conn,
+            name,
+            files,
+            layout,
+            stagingName(name),
+            appendMetadata(options?.metadata),
+          ),
+        )
+      })
+
+    const dropTable = (name: string): Effect.Effect<void, StorageError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        yield* writer.atomic((conn) =>
+          Effect.gen(function* () {
+            const actual = yield* catalogName(conn, name)
+            if (actual === undefined) return yield* Effect.fail(new TableNotFound({ table: name }))
+            yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
+            yield* runOn(conn, `DELETE FROM _metadata WHERE lower(table_name) = lower(?)`, [name])
+            yield* runOn(conn, `DELETE FROM _partitions WHERE lower(table_name) = lower(?)`, [name])
+          }),
+        )
+      })
+
+    const query = (sql: string, params?: ReadonlyArray<SqlParam>) =>
+      readers.with((conn) => queryOn(conn, sql, params))
+
+    const shape: StorageShape = {
+      path: db.path,
+      readOnly: db.readOnly,
+      createEventsTable: (name, records, metadata, options) =>
+        createTable(
+          "events",
+          name,
+          records,
+          metadata,
+          appendEventRow as RowAppender<EventRecord>,
+          options,
+        ),
+      createProfilesTable: (name, records, metadata, options) =>
+        createTable(
+          "profiles",
+          name,
+          records,
+          metadata,
+          appendProfileRow as RowAppender<ProfileRecord>,
+          options,
+        ),
+      appendEvents: (name, records, options) =>
+        appendTable("events", name, records, appendEventRow as RowAppender<EventRecord>, options),
+      appendProfiles: (name, records, options) =>
+        appendTable(
+          "profiles",
+          name,
+          records,
+          appendProfileRow as RowAppender<ProfileRecord>,
+          options,
+        ),
+      loadEventsJsonl,
+      listTables: introspection.listTables,
+      getSchema: introspection.getSchema,
+      getMetadata: introspection.getMetadata,
+      tableExists: introspection.tableExists,
+      tableType: existingType,
+      dropTable,
+      sample: introspection.sample,
+      summarize: introspection.summarize,
+      propertyKeys: introspection.propertyKeys,
+      query,
+      queryObjects: (sql, params) => Effect.map(query(sql, params), rowsAsObjects),
+      queryScalar: (sql, params) => Effect.map(query(sql, params), (r) => r.rows[0]?.[0] ?? null),
+      queryColumns: (sql, params) =>
+        readers.with((conn) =>
+          Effect.tryPromise({
+            try: async () => {
+              const prepared = await conn.prepare(sql)
+              const columns = []
+              for (let i = 0; i < prepared.columnCount; i++) {
+                columns.push({
+                  name: prepared.columnName(i),
+                  type: prepared.columnType(i).toString(),
+                })
+              }
+              void params
+              return columns
+            },
+            catch: (error) => new QueryError({ sql, reason: errorMessage(error) }),
+          }),
+        ),
+      queryStream: (sql, params) => streamQuery(resources, sql, params),
+      transaction: (body) => Effect.flatMap(ensureWritable, () => writer.atomic(() => body)),
+      execute: (sql, params) => writer.with((conn) => queryOn(conn, sql, params)),
+    }
+    return shape
+  })
+
+const appendMetadata = (
+  metadata: Partial<TableMetadata> | undefined,
+): AppendMetadata | undefined =>
+  metadata === undefined
+    ? undefined
+    : {
+        ...(metadata.fromDate !== undefined ? { fromDate: metadata.fromDate } : {}),
+        ...(metadata.toDate !== undefined ? { toDate: metadata.toDate } : {}),
+        ...(metadata.fetchedAt !== undefined ? { fetchedAt: metadata.fetchedAt } : {}),
+      }
+
+/** The Storage service over one store; the store closes when the layer's scope closes. */
+export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, StorageError> =>
+  Layer.effect(Storage, makeStorage(options))

@@ -1,0 +1,25 @@
+import { Effect } from "effect"
+import { InvalidTableName } from "../errors.js"
+
+const pattern = /^[A-Za-z0-9_]+$/
+
+/** Why `name` cannot be a user table, or undefined when it can. Checked before any SQL. */
+export const tableNameProblem = (name: string): string | undefined => {
+  if (typeof name !== "string" || name.length === 0) return "must not be empty"
+  if (!pattern.test(name)) return "only letters, digits and underscores are allowed"
+  if (name.startsWith("_")) return "names starting with an underscore are reserved"
+  return undefined
+}
+
+export const validateTableName = (name: string): Effect.Effect<string, InvalidTableName> => {
+  const reason = tableNameProblem(name)
+  return reason === undefined
+    ? Effect.succeed(name)
+    : Effect.fail(new InvalidTableName({ name, reason }))
+}
+
+/** Double-quoted identifier; only ever used on validated or internal names. */
+export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`
+
+/** Single-quoted SQL string literal. */
+export const literal = (value: string): string => `'${value.replaceAll("'", "''")}'`

@@ -1,0 +1,165 @@
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { dirname, join, resolve } from "node:path"
+import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
+import { Effect, type Scope } from "effect"
+import { DatabaseLocked, DatabaseNotFound, StorageIOError } from "../errors.js"
+import { errorMessage } from "./duck.js"
+import { registerSignalCleanup } from "./signals.js"
+
+export type StorageOptions =
+  | { readonly mode: "file"; readonly path: string }
+  | { readonly mode: "ephemeral" }
+  | { readonly mode: "existing"; readonly path: string; readonly readOnly?: boolean }
+  | { readonly mode: "memory" }
+
+/**
+ * Everything native a store holds, so it can be closed in the one safe order (appenders,
+ * connections, instance) from a scope finalizer or, synchronously, from a signal handler.
+ */
+export class NativeResources {
+  readonly appenders = new Set<DuckDBAppender>()
+  readonly connections = new Set<DuckDBConnection>()
+  instance: DuckDBInstance | undefined
+
+  closeAppender(appender: DuckDBAppender): void {
+    if (!this.appenders.delete(appender)) return
+    try {
+      appender.closeSync()
+    } catch {
+      // the rows of a failed appender are discarded with its staging table
+    }
+  }
+
+  closeConnection(conn: DuckDBConnection): void {
+    if (!this.connections.delete(conn)) return
+    try {
+      conn.closeSync()
+    } catch {
+      // already gone
+    }
+  }
+
+  closeAll(): void {
+    for (const appender of [...this.appenders]) this.closeAppender(appender)
+    for (const conn of [...this.connections]) this.closeConnection(conn)
+    const instance = this.instance
+    this.instance = undefined
+    try {
+      instance?.closeSync()
+    } catch {
+      // already gone
+    }
+  }
+
+  connect(): Effect.Effect<DuckDBConnection, StorageIOError> {
+    return Effect.tryPromise({
+      try: async () => {
+        if (!this.instance) throw new Error("the database is closed")
+        const conn = await this.instance.connect()
+        this.connections.add(conn)
+        await conn.run("SET TimeZone = 'UTC'")
+        return conn
+      },
+      catch: (error) => new StorageIOError({ operation: "connect", reason: errorMessage(error) }),
+    })
+  }
+
+  /** A connection closed with the scope (or earlier, by `closeConnection`). */
+  scopedConnection(): Effect.Effect<DuckDBConnection, StorageIOError, Scope.Scope> {
+    return Effect.acquireRelease(this.connect(), (conn) =>
+      Effect.sync(() => this.closeConnection(conn)),
+    )
+  }
+}
+
+export interface OpenedDatabase {
+  readonly path: string
+  readonly readOnly: boolean
+  readonly resources: NativeResources
+}
+
+const lockPattern = /Could not set lock on file/i
+const pidPattern = /PID (\d+)/
+
+const openError = (path: string, error: unknown) => {
+  const reason = errorMessage(error)
+  if (lockPattern.test(reason)) {
+    const pid = pidPattern.exec(reason)?.[1]
+    return pid === undefined
+      ? new DatabaseLocked({ path })
+      : new DatabaseLocked({ path, pid: Number(pid) })
+  }
+  return new StorageIOError({ operation: "open", path, reason })
+}
+
+const openInstance = (
+  path: string,
+  readOnly: boolean,
+  resources: NativeResources,
+): Effect.Effect<void, DatabaseLocked | StorageIOError, Scope.Scope> =>
+  Effect.acquireRelease(
+    Effect.tryPromise({
+      try: async () => {
+        const options: Record<string, string> = readOnly ? { access_mode: "READ_ONLY" } : {}
+        resources.instance = await DuckDBInstance.create(path, options)
+      },
+      catch: (error) => openError(path, error),
+    }),
+    () => Effect.sync(() => resources.closeAll()),
+  )
+
+const ephemeralFolder = Effect.acquireRelease(
+  Effect.try({
+    try: () => mkdtempSync(join(tmpdir(), "mixpanel-data-")),
+    catch: (error) =>
+      new StorageIOError({ operation: "create temp folder", reason: errorMessage(error) }),
+  }),
+  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+)
+
+/** Opens (or creates) the database for `options`; everything closes with the scope. */
+export const openDatabase = (
+  options: StorageOptions,
+): Effect.Effect<OpenedDatabase, DatabaseNotFound | DatabaseLocked | StorageIOError, Scope.Scope> =>
+  Effect.gen(function* () {
+    const resources = new NativeResources()
+    switch (options.mode) {
+      case "memory": {
+        yield* openInstance(":memory:", false, resources)
+        return { path: ":memory:", readOnly: false, resources }
+      }
+      case "file": {
+        const path = resolve(options.path)
+        yield* Effect.try({
+          try: () => mkdirSync(dirname(path), { recursive: true }),
+          catch: (error) =>
+            new StorageIOError({ operation: "create folder", path, reason: errorMessage(error) }),
+        })
+        yield* openInstance(path, false, resources)
+        return { path, readOnly: false, resources }
+      }
+      case "existing": {
+        const path = resolve(options.path)
+        if (!existsSync(path)) return yield* Effect.fail(new DatabaseNotFound({ path }))
+        const readOnly = options.readOnly ?? false
+        yield* openInstance(path, readOnly, resources)
+        return { path, readOnly, resources }
+      }
+      case "ephemeral": {
+        const dir = yield* ephemeralFolder
+        const path = join(dir, "ephemeral.duckdb")
+        yield* Effect.acquireRelease(
+          Effect.sync(() =>
+            registerSignalCleanup(() => {
+              resources.closeAll()
+              rmSync(dir, { recursive: true, force: true })
+            }),
+          ),
+          (unregister) => Effect.sync(unregister),
+        )
+        yield* openInstance(path, false, resources)
+        return { path, readOnly: false, resources }
+      }
+    }
+  })

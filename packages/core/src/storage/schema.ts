@@ -1,0 +1,51 @@
+import type { TableType } from "../records.js"
+import { ident } from "./names.js"
+
+export const METADATA_TABLE = "_metadata"
+export const PARTITIONS_TABLE = "_partitions"
+export const STAGING_PREFIX = "_staging_"
+
+export const internalTablesSql = [
+  `CREATE TABLE IF NOT EXISTS ${METADATA_TABLE} (
+    table_name VARCHAR PRIMARY KEY,
+    type VARCHAR NOT NULL,
+    fetched_at TIMESTAMP,
+    from_date DATE,
+    to_date DATE,
+    row_count BIGINT,
+    filters JSON,
+    source JSON,
+    complete BOOLEAN NOT NULL DEFAULT true
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${PARTITIONS_TABLE} (
+    table_name VARCHAR,
+    day DATE,
+    row_count BIGINT NOT NULL,
+    committed_at TIMESTAMP NOT NULL,
+    PRIMARY KEY (table_name, day)
+  )`,
+]
+
+/**
+ * Events carry no primary key: deduplication happens in the load SQL on Mixpanel's 4-tuple,
+ * and an index over tens of millions of rows would cost memory and break appender flushes.
+ */
+const eventsColumns = `(
+  event_name VARCHAR NOT NULL,
+  event_time TIMESTAMP NOT NULL,
+  distinct_id VARCHAR NOT NULL,
+  insert_id VARCHAR NOT NULL,
+  properties JSON
+)`
+
+const profilesColumns = (withKey: boolean) => `(
+  distinct_id VARCHAR${withKey ? " PRIMARY KEY" : " NOT NULL"},
+  properties JSON,
+  last_seen TIMESTAMP
+)`
+
+export const createTableSql = (name: string, type: TableType, staging: boolean): string =>
+  `CREATE TABLE ${ident(name)} ${type === "events" ? eventsColumns : profilesColumns(!staging)}`
+
+export const EVENT_KEY = ["event_name", "distinct_id", "event_time", "insert_id"] as const
+export const eventKeyList = EVENT_KEY.join(", ")

@@ -1,0 +1,39 @@
+import { join } from "node:path"
+import { Effect } from "effect"
+import { describe, expect, it } from "vitest"
+import {
+  events,
+  eventsMeta,
+  fromArray,
+  profiles,
+  profilesMeta,
+  useTempDir,
+  withStore,
+} from "./helpers.js"
+
+const tempDir = useTempDir()
+
+describe("storage basics", () => {
+  it("creates, appends, lists and queries", async () => {
+    const path = join(tempDir(), "db", "basic.duckdb")
+    const out = await withStore({ mode: "file", path }, (s) =>
+      Effect.gen(function* () {
+        const created = yield* s.createEventsTable("ev", fromArray(events(1000)), eventsMeta())
+        const appended = yield* s.appendEvents("ev", fromArray(events(1500, 500)))
+        const p = yield* s.createProfilesTable("users", fromArray(profiles(100)), profilesMeta())
+        const tables = yield* s.listTables
+        const count = yield* s.queryScalar("SELECT count(*) FROM ev")
+        const rows = yield* s.queryObjects("SELECT * FROM ev ORDER BY insert_id LIMIT 1")
+        return { created, appended, p, tables, count, rows }
+      }),
+    )
+    expect(out.created).toBe(1000)
+    expect(out.appended).toEqual({ inserted: 1000, duplicates: 500 })
+    expect(out.count).toBe(2000)
+    expect(out.p).toBe(100)
+    expect(out.tables.map((t) => [t.name, t.type, t.rowCount])).toEqual([
+      ["ev", "events", 2000],
+      ["users", "profiles", 100],
+    ])
+  })
+})
