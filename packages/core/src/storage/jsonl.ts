@@ -84,7 +84,7 @@ export const loadJsonl = (
     )
     const row = bad.rows[0]
     if (row) {
-      const index = row.slice(1).findIndex((isNull) => isNull === true)
+      const index = row.slice(1).indexOf(true)
       const field = fields[index]?.[1] ?? "record"
       return yield* Effect.fail(
         new InvalidRecord({

@@ -11,7 +11,6 @@ import type { EventRecord, ProfileRecord, TableMetadata, TableType } from "../re
 import {
   type AppendResult,
   type IngestOptions,
-  type QueryResult,
   type SqlParam,
   Storage,
   type StorageShape,
@@ -28,7 +27,6 @@ import {
 } from "./ingest.js"
 import { makeIntrospection } from "./introspection.js"
 import { loadJsonl } from "./jsonl.js"
-import { readMetadata } from "./metadata.js"
 import { ident, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
