@@ -1,0 +1,188 @@
+import { rm } from "node:fs/promises"
+import {
+  BadRequestError,
+  type EventPart,
+  type EventRecord,
+  type EventsRequest,
+  type JsonlLayout,
+  type ProfileRecord,
+  type ProfilesRequest,
+  reportProgress,
+  type Source,
+  type SourceError,
+} from "@mixpanel-data/core"
+import { Effect, type Scope, Stream } from "effect"
+import { makeApi } from "./api.js"
+import { type MixpanelConfig, type ResolvedConfig, resolveConfig } from "./config.js"
+import { daysOf } from "./days.js"
+import { type Discovery, makeDiscovery } from "./discovery.js"
+import { makeEngage } from "./engage.js"
+import { SOURCE } from "./errors.js"
+import { type SpooledDay, spoolDay } from "./export-day.js"
+import { makeScheduler, type Scheduler } from "./scheduler.js"
+import { readSpooled } from "./spooled-file.js"
+import { toEventRecord } from "./transform.js"
+import { makeWireFetch } from "./wire-fetch.js"
+
+export interface MixpanelSource extends Source, Discovery {
+  readonly name: "mixpanel"
+  /** Events as records, parsed and transformed here (for stdout and library users). */
+  readonly eventRecords: (request: EventsRequest) => Stream.Stream<EventRecord, SourceError>
+  /** Mixpanel's export lines exactly as sent, each day whole. */
+  readonly exportLines: (request: EventsRequest) => Stream.Stream<string, SourceError>
+  /** The schedulers every request goes through (attempt counts for diagnostics). */
+  readonly schedulers: { readonly export: Scheduler; readonly query: Scheduler }
+}
+
+/** Where storage finds the columns in a spooled export line. */
+export const exportLayout = (timeZone: string | undefined): JsonlLayout => ({
+  eventName: "$.event",
+  time: "$.properties.time",
+  timeUnit: "ms",
+  distinctId: "$.properties.distinct_id",
+  insertId: ['$.properties."$insert_id"', '$."$derived_insert_id"'],
+  properties: "$.properties",
+  version: "$.properties.mp_processing_time_ms",
+  ...(timeZone === undefined ? {} : { timeZone }),
+})
+
+const removeAll = (paths: Iterable<string>) =>
+  Effect.promise(() => Promise.all([...paths].map((p) => rm(p, { force: true })))).pipe(
+    Effect.asVoid,
+  )
+
+const PROGRESS_BYTES = 4 << 20
+
+/**
+ * The Mixpanel source: export, engage and discovery as Effect streams, every request through
+ * one scheduler per API family. Needs only a Scope (sockets, and spooled files not yet handed
+ * on, are released with it).
+ */
+export const makeMixpanelSource = (
+  config: MixpanelConfig,
+): Effect.Effect<MixpanelSource, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const resolved: ResolvedConfig = resolveConfig(config)
+    const wire = yield* Effect.acquireRelease(
+      Effect.sync(() => makeWireFetch(resolved.timeouts)),
+      (w) => Effect.sync(() => w.close()),
+    )
+    const api = yield* makeApi(resolved, wire)
+    const exportScheduler = makeScheduler({
+      family: "export",
+      limits: resolved.limits.export,
+      retry: resolved.retry,
+      marginMs: resolved.limits.marginMs,
+      secondMarginMs: resolved.limits.secondMarginMs,
+    })
+    const queryScheduler = makeScheduler({
+      family: "query",
+      limits: resolved.limits.query,
+      retry: resolved.retry,
+      marginMs: resolved.limits.marginMs,
+      secondMarginMs: resolved.limits.secondMarginMs,
+    })
+    const active = new Set<Set<string>>()
+    yield* Effect.addFinalizer(() => removeAll([...active].flatMap((pending) => [...pending])))
+    const timeZone = resolved.timeZone
+    const layout = exportLayout(timeZone)
+
+    /** Every requested day spooled whole, in completion order; leftovers deleted on exit. */
+    const spooledDays = (
+      request: EventsRequest,
+      derive: boolean,
+    ): Stream.Stream<SpooledDay, SourceError> =>
+      Stream.unwrap(
+        Effect.gen(function* () {
+          const days = yield* Effect.try({
+            try: () => daysOf(request),
+            catch: (e) => new BadRequestError({ source: SOURCE, body: (e as Error).message }),
+          })
+          yield* reportProgress({ _tag: "Planned", unit: "days", total: days.length })
+          const context = yield* Effect.context<never>()
+          const pending = new Set<string>()
+          active.add(pending)
+          let rows = 0
+          let bytes = 0
+          let reportedBytes = 0
+          const onProgress = (r: number, b: number) => {
+            rows += r
+            bytes += b
+            if (bytes - reportedBytes >= PROGRESS_BYTES) {
+              reportedBytes = bytes
+              Effect.runForkWith(context)(reportProgress({ _tag: "Received", rows, bytes }))
+            }
+          }
+          const options = { spoolDir: resolved.spoolDir, timeZone, derive, pending, onProgress }
+          return Stream.fromIterable(days).pipe(
+            Stream.mapEffect(
+              (day) =>
+                spoolDay(api, exportScheduler, request, day, options).pipe(
+                  Effect.tap(() => reportProgress({ _tag: "Received", rows, bytes })),
+                ),
+              { concurrency: resolved.workers, unordered: true },
+            ),
+            Stream.tap((spooled) => Effect.sync(() => pending.delete(spooled.path))),
+            Stream.ensuring(
+              Effect.suspend(() => removeAll(pending)).pipe(
+                Effect.ensuring(Effect.sync(() => active.delete(pending))),
+              ),
+            ),
+          )
+        }),
+      )
+
+    const events = (request: EventsRequest): Stream.Stream<EventPart, SourceError> =>
+      spooledDays(request, true).pipe(
+        Stream.map(
+          (d): EventPart => ({
+            _tag: "JsonlPart",
+            day: d.day,
+            path: d.path,
+            layout,
+            rows: d.rows,
+            bytes: d.bytes,
+          }),
+        ),
+      )
+
+    const readThenDelete = <A>(d: SpooledDay, f: (line: string) => A | null) =>
+      readSpooled(d.path, f).pipe(Stream.ensuring(removeAll([d.path])))
+
+    const transformOptions = { timeUnit: "ms" as const, timeZone }
+
+    const eventRecords = (request: EventsRequest): Stream.Stream<EventRecord, SourceError> =>
+      spooledDays(request, true).pipe(
+        Stream.flatMap((d) =>
+          readThenDelete(d, (line) => toEventRecord(JSON.parse(line), transformOptions)),
+        ),
+      )
+
+    const exportLines = (request: EventsRequest): Stream.Stream<string, SourceError> =>
+      spooledDays(request, false).pipe(Stream.flatMap((d) => readThenDelete(d, (line) => line)))
+
+    const engage = makeEngage(api, queryScheduler, timeZone)
+    const discovery = makeDiscovery(api, queryScheduler)
+    const credentials = resolved.credentials
+
+    const params: Record<string, unknown> = {
+      region: resolved.region,
+      projectId: credentials.projectId ?? null,
+      auth: credentials._tag === "ServiceAccount" ? "service-account" : "project-secret",
+      exportUrl: resolved.exportHost,
+      queryUrl: resolved.queryHost,
+      timeZone: timeZone ?? "UTC",
+    }
+
+    return {
+      name: "mixpanel",
+      params,
+      events,
+      profiles: (request: ProfilesRequest): Stream.Stream<ProfileRecord, SourceError> =>
+        engage.profiles(request),
+      eventRecords,
+      exportLines,
+      ...discovery,
+      schedulers: { export: exportScheduler, query: queryScheduler },
+    } satisfies MixpanelSource
+  })

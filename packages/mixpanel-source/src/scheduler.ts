@@ -1,0 +1,147 @@
+import { reportProgress, type SourceError } from "@mixpanel-data/core"
+import { Clock, Data, Effect, Random, Semaphore } from "effect"
+import type { FamilyLimits, RetryPolicy } from "./config.js"
+
+/**
+ * A failure worth another attempt (429, 5xx, a reset, an incomplete body). `error` is what the
+ * caller sees once retries run out.
+ */
+export class Transient extends Data.TaggedError("Transient")<{
+  readonly error: SourceError
+  readonly reason: string
+  /** From `Retry-After`, in ms. */
+  readonly retryAfterMs?: number
+  /** The server said we are over its limits: hold every request back, not just this one. */
+  readonly throttled?: boolean
+}> {}
+
+export interface SchedulerOptions {
+  /** `export` or `query`: named in progress. */
+  readonly family: string
+  readonly limits: FamilyLimits
+  readonly retry: RetryPolicy
+  /** Added to the hour window. */
+  readonly marginMs: number
+  /** Added to the second window. */
+  readonly secondMarginMs: number
+}
+
+export interface Scheduler {
+  /**
+   * Runs `attempt` within the limits, again on `Transient` failures with backoff; every
+   * attempt takes a concurrency permit and a slot in the hour and second windows.
+   */
+  readonly run: <A, E, R>(
+    what: string,
+    attempt: Effect.Effect<A, E | Transient, R>,
+  ) => Effect.Effect<A, E | SourceError, R>
+  /** Requests started so far (attempts, retries included). */
+  readonly started: () => number
+  /** The concurrency cap. */
+  readonly concurrency: number
+}
+
+const HOUR = 3_600_000
+const SECOND = 1_000
+
+/** Drops stamps whose window has passed. `stamps` is sorted ascending. */
+const prune = (stamps: Array<number>, expiredBefore: number) => {
+  let i = 0
+  while (i < stamps.length && stamps[i]! <= expiredBefore) i++
+  if (i > 0) stamps.splice(0, i)
+}
+
+/**
+ * One per project and API family: sliding windows per hour and per second, a concurrency cap,
+ * a shared pause after the server throttles, exponential backoff with jitter. Runs on Effect's
+ * Clock, so virtual or accelerated time drives it in tests and benchmarks.
+ */
+export const makeScheduler = (options: SchedulerOptions): Scheduler => {
+  const { limits, retry, family } = options
+  const concurrency = Semaphore.makeUnsafe(Math.max(1, limits.concurrent))
+  const windowLock = Semaphore.makeUnsafe(1)
+  const hour: Array<number> = []
+  const second: Array<number> = []
+  let pausedUntil = 0
+  let lastReported = 0
+  let started = 0
+
+  const wait = (until: number, now: number, reason: string) =>
+    Effect.gen(function* () {
+      if (until !== lastReported && until - now >= SECOND) {
+        lastReported = until
+        yield* reportProgress({ _tag: "Waiting", reason, until })
+      }
+      yield* Effect.sleep(until - now)
+    })
+
+  const takeSlot = windowLock.withPermits(1)(
+    Effect.gen(function* () {
+      for (;;) {
+        const now = yield* Clock.currentTimeMillis
+        if (pausedUntil > now) {
+          yield* wait(pausedUntil, now, `${family}: the server asked us to slow down`)
+          continue
+        }
+        prune(hour, now - HOUR - options.marginMs)
+        if (hour.length >= limits.perHour) {
+          const until = hour[0]! + HOUR + options.marginMs
+          yield* wait(until, now, `${family}: ${limits.perHour} requests per hour used`)
+          continue
+        }
+        if (limits.perSecond !== undefined) {
+          prune(second, now - SECOND - options.secondMarginMs)
+          if (second.length >= limits.perSecond) {
+            yield* Effect.sleep(second[0]! + SECOND + options.secondMarginMs - now)
+            continue
+          }
+          second.push(now)
+        }
+        hour.push(now)
+        started++
+        return
+      }
+    }),
+  )
+
+  const backoff = (attempt: number, failure: Transient) =>
+    Effect.gen(function* () {
+      const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
+      const jittered = exp / 2 + (yield* Random.next) * (exp / 2)
+      const delay = failure.retryAfterMs !== undefined ? failure.retryAfterMs : jittered
+      if (failure.throttled === true) {
+        const now = yield* Clock.currentTimeMillis
+        pausedUntil = Math.max(pausedUntil, now + delay)
+      }
+      return delay
+    })
+
+  const run = <A, E, R>(
+    what: string,
+    attempt: Effect.Effect<A, E | Transient, R>,
+  ): Effect.Effect<A, E | SourceError, R> => {
+    const once = concurrency.withPermits(1)(Effect.andThen(takeSlot, attempt))
+    const loop = (n: number): Effect.Effect<A, E | SourceError, R> =>
+      Effect.catchIf(
+        once,
+        (e): e is Transient => e instanceof Transient,
+        (failure) => {
+          if (n >= retry.maxRetries) return Effect.fail(failure.error)
+          return Effect.gen(function* () {
+            const delay = yield* backoff(n + 1, failure)
+            yield* reportProgress({
+              _tag: "Retrying",
+              what,
+              attempt: n + 1,
+              reason: failure.reason,
+            })
+            yield* Effect.sleep(delay)
+            return yield* loop(n + 1)
+          })
+        },
+      )
+    return loop(0)
+  }
+
+  return { run, started: () => started, concurrency: Math.max(1, limits.concurrent) }
+}
