@@ -1,0 +1,122 @@
+import { Readable, Writable } from "node:stream"
+import { pipeline } from "node:stream/promises"
+import { createGunzip, gzipSync } from "node:zlib"
+import fc from "fast-check"
+import { describe, expect, it } from "vitest"
+import { ExportLines, IncompleteBody, toEventRecord } from "../src/index.js"
+
+const options = { timeUnit: "ms" as const, timeZone: undefined }
+
+/** Runs a body, cut into the given chunks, through the export line checker. */
+const run = async (chunks: ReadonlyArray<Buffer>, gzip: boolean): Promise<string> => {
+  const out: Array<Buffer> = []
+  const sink = new Writable({
+    write(chunk, _enc, cb) {
+      out.push(chunk)
+      cb()
+    },
+  })
+  const lines = new ExportLines({ ...options, derive: true })
+  if (gzip) await pipeline(Readable.from(chunks), createGunzip(), lines, sink)
+  else await pipeline(Readable.from(chunks), lines, sink)
+  return Buffer.concat(out).toString("utf8")
+}
+
+const cut = (body: Buffer, points: ReadonlyArray<number>): Array<Buffer> => {
+  const sorted = [...new Set(points.map((p) => p % (body.length + 1)))].sort((a, b) => a - b)
+  const chunks: Array<Buffer> = []
+  let last = 0
+  for (const p of sorted) {
+    chunks.push(body.subarray(last, p))
+    last = p
+  }
+  chunks.push(body.subarray(last))
+  return chunks.filter((c) => c.length > 0)
+}
+
+const event = fc.record({
+  event: fc.constantFrom("Sign up", "Purchase", "页面浏览", "🛒 add"),
+  properties: fc.record(
+    {
+      time: fc.integer({ min: 1_600_000_000_000, max: 1_800_000_000_000 }),
+      distinct_id: fc.string({ minLength: 1, maxLength: 12 }),
+      $insert_id: fc.string({ minLength: 1, maxLength: 20 }),
+      note: fc.string({ unit: "grapheme", maxLength: 40 }),
+      nested: fc.record({ list: fc.array(fc.integer(), { maxLength: 4 }), flag: fc.boolean() }),
+    },
+    { requiredKeys: ["time", "distinct_id", "note"] },
+  ),
+})
+
+const records = (jsonl: string) =>
+  jsonl
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => toEventRecord(JSON.parse(l), options))
+
+describe("export body splitting", () => {
+  it("parses JSONL cut at any byte boundary (plain and gzip) to the same records", async () => {
+    await fc.assert(
+      fc.asyncProperty(
+        fc.array(event, { minLength: 1, maxLength: 30 }),
+        fc.array(fc.nat(), { maxLength: 12 }),
+        fc.boolean(),
+        fc.boolean(),
+        async (events, points, gzip, finalNewline) => {
+          const text = events.map((e) => JSON.stringify(e)).join("\n") + (finalNewline ? "\n" : "")
+          const body = gzip ? gzipSync(Buffer.from(text)) : Buffer.from(text)
+          const expected = records(await run([body], gzip))
+          const actual = records(await run(cut(body, points), gzip))
+          expect(actual).toEqual(expected)
+          expect(actual).toHaveLength(events.length)
+          // Every record keeps its properties untouched, and ids are present.
+          for (const [i, e] of events.entries()) {
+            expect(actual[i]?.properties).toEqual(e.properties)
+            expect(actual[i]?.insertId).not.toBe("")
+          }
+        },
+      ),
+      { numRuns: 150 },
+    )
+  })
+
+  it("adds the same derived id to a line without $insert_id, leaving the line intact", async () => {
+    const line = JSON.stringify({ event: "A", properties: { time: 1, distinct_id: "u", k: [1] } })
+    const a = await run([Buffer.from(`${line}\n`)], false)
+    const b = await run([Buffer.from(line.slice(0, 7)), Buffer.from(`${line.slice(7)}\n`)], false)
+    expect(a).toBe(b)
+    const parsed = JSON.parse(a)
+    expect(parsed.properties).toEqual({ time: 1, distinct_id: "u", k: [1] })
+    expect(parsed.$derived_insert_id).toMatch(/^[0-9a-f]{32}$/)
+  })
+
+  const failure = async (chunks: ReadonlyArray<Buffer>, gzip: boolean) => {
+    try {
+      await run(chunks, gzip)
+      return "complete"
+    } catch (e) {
+      return e instanceof IncompleteBody
+        ? `incomplete: ${e.message}`
+        : `error: ${(e as Error).message}`
+    }
+  }
+
+  it("rejects `terminated early`, a cut last line and a cut gzip stream", async () => {
+    const lines = Array.from({ length: 200 }, (_, i) =>
+      JSON.stringify({
+        event: "E",
+        properties: { time: i, distinct_id: "u", $insert_id: `i${i}` },
+      }),
+    )
+    const text = `${lines.join("\n")}\n`
+    expect(await failure([Buffer.from(`${text}terminated early\n`)], false)).toMatch(
+      /terminated early/,
+    )
+    expect(await failure([Buffer.from(text.slice(0, -20))], false)).toMatch(/cut/)
+    const gz = gzipSync(Buffer.from(text))
+    // A gzip stream missing its end: even when the cut falls on a line boundary, zlib notices.
+    expect(await failure([gz.subarray(0, gz.length - 8)], true)).toMatch(/^error: unexpected end/)
+    expect(await failure([gz.subarray(0, gz.length >> 1)], true)).not.toBe("complete")
+    expect(await failure([Buffer.from(text)], false)).toBe("complete")
+  })
+})
