@@ -1,0 +1,187 @@
+import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import { dirname } from "node:path"
+import { badArguments, CliError } from "../cli-error.js"
+import { configFile, type Env } from "./paths.js"
+import { parseToml, stringifyToml, TomlParseError, type TomlTable } from "./toml.js"
+
+export const regions = ["us", "eu", "in"] as const
+export type Region = (typeof regions)[number]
+
+/** A named account. Without a username the secret is a legacy project secret. */
+export interface Account {
+  readonly name: string
+  readonly username?: string
+  readonly secret: string
+  readonly projectId?: string
+  readonly region: Region
+  readonly projectTimezone?: string
+  readonly apiUrl?: string
+}
+
+export interface Config {
+  readonly defaultAccount?: string
+  readonly accounts: ReadonlyArray<Account>
+}
+
+const accountName = /^[A-Za-z0-9_-]+$/
+
+export const validateAccountName = (name: string): string => {
+  if (!accountName.test(name)) {
+    throw badArguments(`account name "${name}" may only hold letters, digits, "_" and "-"`)
+  }
+  return name
+}
+
+const str = (t: TomlTable, key: string): string | undefined => {
+  const v = t[key]
+  if (v === undefined) return undefined
+  if (typeof v === "number") return String(v)
+  if (typeof v === "string") return v
+  throw new CliError("ConfigError", `config: "${key}" must be a string`)
+}
+
+const parseRegion = (value: string | undefined, where: string): Region => {
+  const r = (value ?? "us").toLowerCase()
+  if (!(regions as ReadonlyArray<string>).includes(r)) {
+    throw badArguments(`${where}: region "${value}" is not one of us, eu, in`)
+  }
+  return r as Region
+}
+
+export const readConfig = (env: Env): Config => {
+  const file = configFile(env)
+  if (!existsSync(file)) return { accounts: [] }
+  let doc: TomlTable
+  try {
+    doc = parseToml(readFileSync(file, "utf8"))
+  } catch (e) {
+    if (e instanceof TomlParseError) {
+      throw new CliError("ConfigError", `${file}: ${e.message}. Fix or remove the file.`)
+    }
+    throw e
+  }
+  const table = doc.accounts
+  const accounts: Account[] = []
+  if (table !== undefined && typeof table === "object") {
+    for (const [name, raw] of Object.entries(table)) {
+      if (typeof raw !== "object") continue
+      const secret = str(raw, "secret")
+      if (secret === undefined) {
+        throw new CliError("ConfigError", `${file}: account "${name}" has no secret`)
+      }
+      const username = str(raw, "username")
+      const projectId = str(raw, "project_id")
+      const projectTimezone = str(raw, "project_timezone")
+      const apiUrl = str(raw, "api_url")
+      accounts.push({
+        name,
+        secret,
+        region: parseRegion(str(raw, "region"), `${file}: account "${name}"`),
+        ...(username !== undefined ? { username } : {}),
+        ...(projectId !== undefined ? { projectId } : {}),
+        ...(projectTimezone !== undefined ? { projectTimezone } : {}),
+        ...(apiUrl !== undefined ? { apiUrl } : {}),
+      })
+    }
+  }
+  const def = typeof doc.default === "string" ? doc.default : undefined
+  return { accounts, ...(def !== undefined ? { defaultAccount: def } : {}) }
+}
+
+/** Writes atomically (temp file + rename) with mode 0600 in a 0700 folder. */
+export const writeConfig = (env: Env, config: Config): void => {
+  const file = configFile(env)
+  mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
+  const accounts: TomlTable = {}
+  for (const a of config.accounts) {
+    const t: TomlTable = {}
+    if (a.username !== undefined) t.username = a.username
+    t.secret = a.secret
+    if (a.projectId !== undefined) t.project_id = a.projectId
+    t.region = a.region
+    if (a.projectTimezone !== undefined) t.project_timezone = a.projectTimezone
+    if (a.apiUrl !== undefined) t.api_url = a.apiUrl
+    accounts[a.name] = t
+  }
+  const doc: TomlTable = {}
+  if (config.defaultAccount !== undefined) doc.default = config.defaultAccount
+  doc.accounts = accounts
+  const text = `# mixpanel-data accounts (mp auth add/remove/use). Keep this file private.\n${stringifyToml(doc)}`
+  const tmp = `${file}.${process.pid}.tmp`
+  writeFileSync(tmp, text, { mode: 0o600 })
+  chmodSync(tmp, 0o600)
+  renameSync(tmp, file)
+}
+
+/** Everything a source needs to reach a project, merged from the config file and the env. */
+export interface Credentials {
+  readonly account: string | undefined
+  readonly username: string | undefined
+  readonly secret: string | undefined
+  readonly projectId: string | undefined
+  readonly region: Region
+  readonly projectTimezone: string | undefined
+  readonly apiUrl: string | undefined
+}
+
+/**
+ * The account named by `--account` (an unknown name is `AccountNotFound`), else the default
+ * account, else none; then each `MP_*` variable that is set overrides its field.
+ */
+export const resolveCredentials = (env: Env, accountFlag: string | undefined): Credentials => {
+  const config = readConfig(env)
+  let account: Account | undefined
+  if (accountFlag !== undefined) {
+    account = config.accounts.find((a) => a.name === accountFlag)
+    if (!account) {
+      throw new CliError(
+        "AccountNotFound",
+        `no account "${accountFlag}" in ${configFile(env)}. See "mp auth list", or add it with "mp auth add ${accountFlag}".`,
+      )
+    }
+  } else if (config.defaultAccount !== undefined) {
+    account = config.accounts.find((a) => a.name === config.defaultAccount)
+  } else if (config.accounts.length === 1) {
+    account = config.accounts[0]
+  }
+  const pick = (name: string, fallback: string | undefined) => {
+    const v = env[name]
+    return v !== undefined && v !== "" ? v : fallback
+  }
+  return {
+    account: account?.name,
+    username: pick("MP_USERNAME", account?.username),
+    secret: pick("MP_SECRET", account?.secret),
+    projectId: pick("MP_PROJECT_ID", account?.projectId),
+    region: parseRegion(pick("MP_REGION", account?.region), "MP_REGION"),
+    projectTimezone: pick("MP_PROJECT_TIMEZONE", account?.projectTimezone),
+    apiUrl: pick("MP_API_URL", account?.apiUrl),
+  }
+}
+
+export const requireSecret = (c: Credentials): Credentials & { readonly secret: string } => {
+  if (c.secret === undefined) {
+    throw new CliError(
+      "MissingCredentials",
+      'no Mixpanel credentials. Add an account with "mp auth add NAME", or set MP_USERNAME, MP_SECRET and MP_PROJECT_ID.',
+    )
+  }
+  if (c.username !== undefined && c.projectId === undefined) {
+    throw new CliError(
+      "MissingCredentials",
+      "a service account needs a project id: set MP_PROJECT_ID or add it to the account.",
+    )
+  }
+  return c as Credentials & { readonly secret: string }
+}
+
+/** The credentials as `MP_*` variables, the form the Mixpanel adapter reads its config from. */
+export const credentialsEnv = (c: Credentials): Record<string, string> => {
+  const out: Record<string, string> = { MP_REGION: c.region }
+  if (c.username !== undefined) out.MP_USERNAME = c.username
+  if (c.secret !== undefined) out.MP_SECRET = c.secret
+  if (c.projectId !== undefined) out.MP_PROJECT_ID = c.projectId
+  if (c.projectTimezone !== undefined) out.MP_PROJECT_TIMEZONE = c.projectTimezone
+  if (c.apiUrl !== undefined) out.MP_API_URL = c.apiUrl
+  return out
+}

@@ -1,0 +1,47 @@
+import type { OutputFormat } from "@mixpanel-data/core"
+import { badArguments } from "./cli-error.js"
+
+/** Options every command accepts, already checked. */
+export interface Globals {
+  readonly db: string | undefined
+  readonly account: string | undefined
+  /** `--format` as given; `stdoutFormat` checks it for commands that print results. */
+  readonly format: string | undefined
+  readonly quiet: boolean
+  readonly progress: boolean
+  readonly verbose: boolean
+  /** ANSI colours on stdout (a TTY, and NO_COLOR unset). */
+  readonly color: boolean
+  readonly env: Readonly<Record<string, string | undefined>>
+}
+
+const formats = ["table", "json", "jsonl", "csv"]
+
+export const readGlobals = (opts: Record<string, unknown>): Globals => {
+  const env = process.env
+  const noColor = env.NO_COLOR !== undefined && env.NO_COLOR !== ""
+  return {
+    db: typeof opts.db === "string" && opts.db !== "" ? opts.db : undefined,
+    account: typeof opts.account === "string" ? opts.account : undefined,
+    format: typeof opts.format === "string" ? opts.format : undefined,
+    quiet: opts.quiet === true,
+    progress: opts.progress !== false && opts.quiet !== true,
+    verbose: opts.verbose === true,
+    color: !noColor && process.stdout.isTTY === true,
+    env,
+  }
+}
+
+export const stderrColor = (): boolean => {
+  const noColor = process.env.NO_COLOR !== undefined && process.env.NO_COLOR !== ""
+  return !noColor && process.stderr.isTTY === true
+}
+
+/** The result format for stdout: table (the default), json, jsonl or csv. */
+export const stdoutFormat = (globals: Globals): OutputFormat => {
+  const format = globals.format ?? "table"
+  if (!formats.includes(format)) {
+    throw badArguments(`--format must be one of ${formats.join(", ")}, got "${format}"`)
+  }
+  return format as OutputFormat
+}
