@@ -1,0 +1,225 @@
+import { Effect, Stream } from "effect"
+import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
+import { reportProgress } from "../progress.js"
+import { Storage } from "../Storage.js"
+import type { EventPart, EventsRequest, Source } from "../source.js"
+import { BadRequestError, IncompleteExport, type SourceError } from "../source-errors.js"
+import { tableNameProblem } from "../storage/names.js"
+import { commitDayPart, commitUndatedPart, type PartResult } from "./commit-part.js"
+import { beginFetch, finishFetch, readTableState } from "./manifest.js"
+import {
+  type DayWrite,
+  eventFilters,
+  type FetchIdentity,
+  type FetchMode,
+  type FetchPlan,
+  planFetch,
+} from "./plan.js"
+import { replaceTable, stagingTableFor } from "./replace.js"
+import { daysBetween, isValidTimeZone, parseDay } from "./time-zone.js"
+
+export interface FetchEventsOptions {
+  readonly source: Source
+  readonly table: string
+  readonly request: EventsRequest
+  /** `create` (default; resumes the same fetch), `append` a range, or `replace` the table. */
+  readonly mode?: FetchMode
+  /** Refetch the last N days of the range (ending at `request.to`), replacing them. */
+  readonly lookbackDays?: number
+  /** The project's IANA zone: its calendar days are the partitions. UTC when absent. */
+  readonly timeZone?: string
+}
+
+export interface FetchEventsResult {
+  readonly table: string
+  /** Rows this run added to the table. */
+  readonly rows: number
+  /** Rows this run dropped as copies of events already loaded. */
+  readonly duplicates: number
+  /** Rows the table holds now. */
+  readonly tableRows: number
+  readonly daysFetched: number
+  /** Days of the range already committed by an earlier run and not fetched again. */
+  readonly daysSkipped: number
+  readonly daysTotal: number
+  readonly complete: boolean
+}
+
+const badRequest = (source: Source, body: string) =>
+  new BadRequestError({ source: source.name, body })
+
+/** Validates the options; the failures are the caller's, before anything is touched. */
+const validate = (options: FetchEventsOptions): Effect.Effect<void, StorageError | SourceError> =>
+  Effect.gen(function* () {
+    const { source, table, request } = options
+    const problem = tableNameProblem(table)
+    if (problem !== undefined) {
+      return yield* new InvalidTableName({ name: table, reason: problem })
+    }
+    if (parseDay(request.from) === undefined || parseDay(request.to) === undefined) {
+      return yield* badRequest(
+        source,
+        `dates must be YYYY-MM-DD (got ${request.from}..${request.to})`,
+      )
+    }
+    if (request.from > request.to) {
+      return yield* badRequest(source, `from ${request.from} is after to ${request.to}`)
+    }
+    if (options.timeZone !== undefined && !isValidTimeZone(options.timeZone)) {
+      return yield* badRequest(source, `unknown time zone "${options.timeZone}"`)
+    }
+    const lookback = options.lookbackDays ?? 0
+    if (!Number.isInteger(lookback) || lookback < 0) {
+      return yield* badRequest(source, `lookback must be a whole number of days (got ${lookback})`)
+    }
+  })
+
+/** Counts what the committed parts did and reports each day as it lands. */
+class Tally {
+  inserted = 0
+  duplicates = 0
+  days = 0
+
+  add(result: PartResult): Effect.Effect<void> {
+    this.inserted += result.inserted
+    this.duplicates += result.duplicates
+    this.days += result.days.length
+    const inserted = this.inserted
+    return Effect.gen(function* () {
+      for (const [day, rows] of result.days) {
+        yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
+      }
+      yield* reportProgress({ _tag: "Stored", rows: inserted })
+    })
+  }
+}
+
+/**
+ * Streams the source's parts for `days` into `table`, committing each day atomically as it
+ * arrives (parts come concurrently and in any order; commits are serialised on the writer).
+ * A source that ends without delivering a planned day fails the fetch: the table must not be
+ * marked complete with a day missing.
+ */
+const runParts = (
+  source: Source,
+  table: string,
+  request: EventsRequest,
+  days: ReadonlyMap<string, DayWrite>,
+  zone: string | undefined,
+  tally: Tally,
+): Effect.Effect<void, StorageError | SourceError, Storage> =>
+  days.size === 0
+    ? Effect.void
+    : Effect.gen(function* () {
+        yield* reportProgress({ _tag: "Planned", unit: "days", total: days.size })
+        const done = new Set<string>()
+        let undated = false
+        yield* source.events({ ...request, days: [...days.keys()].sort() }).pipe(
+          Stream.runForEach((part: EventPart) => {
+            if (part._tag === "RecordsPart" && part.day === null) {
+              undated = true
+              return Effect.flatMap(commitUndatedPart(table, part.records, zone), (r) =>
+                tally.add(r),
+              )
+            }
+            const day = part.day as string
+            done.add(day)
+            return Effect.flatMap(
+              commitDayPart(table, { ...part, day }, days.get(day) ?? "merge", zone),
+              (r) => tally.add(r),
+            )
+          }),
+        )
+        const missing = [...days.keys()].filter((d) => !done.has(d))
+        if (!undated && missing.length > 0) {
+          return yield* new IncompleteExport({
+            source: source.name,
+            chunk: missing.slice(0, 3).join(", ") + (missing.length > 3 ? ", ..." : ""),
+            reason: `the source ended without ${missing.length} requested day(s)`,
+          })
+        }
+      })
+
+/**
+ * Fetches events from any source into a table with a per-day partition manifest.
+ *
+ * A new table (and its metadata, marked incomplete) exists from the start; each day commits
+ * atomically with its row count; once every day is in, the table is marked complete. An
+ * interrupted fetch keeps its committed days, and the same call again fetches only the missing
+ * ones. See `planFetch` for append, replace and lookback.
+ */
+export const fetchEvents = (
+  options: FetchEventsOptions,
+): Effect.Effect<FetchEventsResult, StorageError | SourceError, Storage> =>
+  Effect.gen(function* () {
+    yield* validate(options)
+    const storage = yield* Storage
+    const { source, table, request } = options
+    const zone = options.timeZone
+    const identity: FetchIdentity = {
+      filters: eventFilters(request, zone),
+      source: { name: source.name, params: { ...source.params } },
+    }
+    const state = yield* readTableState(table)
+    if (state !== undefined && state.type !== "events") {
+      return yield* new TableTypeMismatch({ table, expected: "events", actual: state.type })
+    }
+    const plan: FetchPlan = planFetch({
+      state,
+      mode: options.mode ?? "create",
+      request,
+      identity,
+      lookback: options.lookbackDays ?? 0,
+    })
+    const daysTotal = (request.days ?? daysBetween(request.from, request.to)).length
+    const tally = new Tally()
+    const metadata = {
+      type: "events" as const,
+      fetchedAt: new Date(),
+      fromDate: request.from,
+      toDate: request.to,
+      filters: identity.filters,
+      source: identity.source,
+    }
+    const allReplace = (days: ReadonlyArray<string>) =>
+      new Map(days.map((d) => [d, "replace" as DayWrite]))
+
+    switch (plan._tag) {
+      case "Conflict":
+        return yield* new TableExists({ table, hint: plan.hint })
+      case "Fresh": {
+        yield* storage.createEventsTable(table, Stream.empty, metadata, { complete: false })
+        yield* runParts(source, table, request, allReplace(plan.days), zone, tally)
+        break
+      }
+      case "Update": {
+        yield* beginFetch(table, plan.widen)
+        yield* runParts(source, table, request, plan.days, zone, tally)
+        break
+      }
+      case "Replace": {
+        const staging = stagingTableFor(table)
+        yield* replaceTable(
+          table,
+          staging,
+          Effect.gen(function* () {
+            yield* storage.createEventsTable(staging, Stream.empty, metadata, { complete: false })
+            yield* runParts(source, staging, request, allReplace(plan.days), zone, tally)
+            yield* finishFetch(staging)
+          }),
+        )
+        break
+      }
+    }
+    const tableRows = yield* storage.transaction(finishFetch(table))
+    return {
+      table,
+      rows: tally.inserted,
+      duplicates: tally.duplicates,
+      tableRows,
+      daysFetched: tally.days,
+      daysSkipped: plan._tag === "Update" ? plan.skipped : 0,
+      daysTotal,
+      complete: true,
+    }
+  })

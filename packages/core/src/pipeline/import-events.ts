@@ -1,0 +1,154 @@
+import { Effect, Stream } from "effect"
+import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
+import { canonicalJson } from "../insert-id.js"
+import { reportProgress } from "../progress.js"
+import type { TableMetadata } from "../records.js"
+import { Storage } from "../Storage.js"
+import type { EventPart, Source } from "../source.js"
+import { BadRequestError, type SourceError } from "../source-errors.js"
+import { tableNameProblem } from "../storage/names.js"
+import { commitDayPart, commitUndatedPart, type PartResult } from "./commit-part.js"
+import type { FetchEventsResult } from "./fetch-events.js"
+import { beginFetch, finishFetch, readTableState } from "./manifest.js"
+import type { FetchMode } from "./plan.js"
+import { replaceTable, stagingTableFor } from "./replace.js"
+import { isValidTimeZone } from "./time-zone.js"
+
+export interface ImportEventsOptions {
+  readonly source: Source
+  readonly table: string
+  /** `create` (default), `append` (merged, deduplicated) or `replace`. */
+  readonly mode?: FetchMode
+  /** Only these event names. */
+  readonly events?: ReadonlyArray<string>
+  /** The project's IANA zone: the calendar of the days recorded in the manifest. */
+  readonly timeZone?: string
+}
+
+/** The days the table's manifest holds, first and last. */
+const manifestRange = (table: string) =>
+  Effect.flatMap(Storage, (storage) =>
+    Effect.map(
+      storage.execute(
+        `SELECT min(day)::VARCHAR, max(day)::VARCHAR FROM _partitions
+         WHERE lower(table_name) = lower(?)`,
+        [table],
+      ),
+      (r) => ({
+        fromDate: (r.rows[0]?.[0] as string | null | undefined) ?? null,
+        toDate: (r.rows[0]?.[1] as string | null | undefined) ?? null,
+      }),
+    ),
+  )
+
+/**
+ * Loads everything a source holds (files: no date range up front) into a table, in one
+ * transaction per part: all of a file import or none of it. The days found are recorded in
+ * the manifest and the table's range is theirs. `create` on an existing table is
+ * `TableExists`, unless it is the same import left incomplete by an interrupt, which runs
+ * again (merging, so nothing doubles).
+ */
+export const importEvents = (
+  options: ImportEventsOptions,
+): Effect.Effect<FetchEventsResult, StorageError | SourceError, Storage> =>
+  Effect.gen(function* () {
+    const { source, table } = options
+    const problem = tableNameProblem(table)
+    if (problem !== undefined) return yield* new InvalidTableName({ name: table, reason: problem })
+    const zone = options.timeZone
+    if (zone !== undefined && !isValidTimeZone(zone)) {
+      return yield* new BadRequestError({
+        source: source.name,
+        body: `unknown time zone "${zone}"`,
+      })
+    }
+    const storage = yield* Storage
+    const mode = options.mode ?? "create"
+    const filters: Record<string, unknown> = {
+      ...(options.events !== undefined && options.events.length > 0
+        ? { events: [...options.events] }
+        : {}),
+      ...(zone !== undefined ? { timeZone: zone } : {}),
+    }
+    const metadata: TableMetadata = {
+      type: "events",
+      fetchedAt: new Date(),
+      fromDate: null,
+      toDate: null,
+      filters,
+      source: { name: source.name, params: { ...source.params } },
+    }
+    const state = yield* readTableState(table)
+    if (state !== undefined && state.type !== "events") {
+      return yield* new TableTypeMismatch({ table, expected: "events", actual: state.type })
+    }
+    let inserted = 0
+    let duplicates = 0
+    let days = 0
+    const load = (target: string) =>
+      source
+        .events({ from: "", to: "", ...(options.events ? { events: options.events } : {}) })
+        .pipe(
+          Stream.runForEach((part: EventPart) =>
+            Effect.gen(function* () {
+              const result: PartResult =
+                part._tag === "RecordsPart" && part.day === null
+                  ? yield* commitUndatedPart(target, part.records, zone)
+                  : yield* commitDayPart(
+                      target,
+                      { ...part, day: part.day as string },
+                      "merge",
+                      zone,
+                    )
+              inserted += result.inserted
+              duplicates += result.duplicates
+              days += result.days.length
+              for (const [day, rows] of result.days) {
+                yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
+              }
+              yield* reportProgress({ _tag: "Stored", rows: inserted })
+            }),
+          ),
+        )
+    const sameImport =
+      state !== undefined &&
+      canonicalJson([state.filters, state.source]) ===
+        canonicalJson([metadata.filters, metadata.source])
+
+    if (state === undefined) {
+      yield* storage.createEventsTable(table, Stream.empty, metadata, { complete: false })
+      yield* load(table).pipe(Effect.onError(() => Effect.ignore(storage.dropTable(table))))
+    } else if (mode === "replace") {
+      const staging = stagingTableFor(table)
+      yield* replaceTable(
+        table,
+        staging,
+        Effect.gen(function* () {
+          yield* storage.createEventsTable(staging, Stream.empty, metadata, { complete: false })
+          yield* load(staging)
+          yield* finishFetch(staging, yield* manifestRange(staging))
+        }),
+      )
+    } else if (mode === "append" || (sameImport && !state.complete)) {
+      yield* beginFetch(table, { fromDate: null, toDate: null })
+      yield* load(table)
+    } else {
+      return yield* new TableExists({
+        table,
+        hint: "Use --append to add these events to it (duplicates are dropped), or --replace to rebuild it.",
+      })
+    }
+    const tableRows = yield* storage.transaction(
+      Effect.flatMap(manifestRange(table), (range) => finishFetch(table, range)),
+    )
+    return {
+      table,
+      rows: inserted,
+      duplicates,
+      tableRows,
+      daysFetched: days,
+      daysSkipped: 0,
+      daysTotal: days,
+      complete: true,
+    }
+  })

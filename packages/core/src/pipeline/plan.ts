@@ -1,0 +1,108 @@
+import { canonicalJson } from "../insert-id.js"
+import type { EventsRequest } from "../source.js"
+import type { TableState } from "./manifest.js"
+import { addDays, daysBetween } from "./time-zone.js"
+
+export type FetchMode = "create" | "append" | "replace"
+
+/** How one day is written: `replace` empties the day first, `merge` adds deduplicated. */
+export type DayWrite = "replace" | "merge"
+
+/** What a fetch will do, decided from the request and what the table already holds. */
+export type FetchPlan =
+  | {
+      readonly _tag: "Fresh"
+      readonly days: ReadonlyArray<string>
+    }
+  | {
+      readonly _tag: "Update"
+      /** Days to fetch and how each is written. */
+      readonly days: ReadonlyMap<string, DayWrite>
+      readonly skipped: number
+      readonly widen: { readonly fromDate: string; readonly toDate: string }
+    }
+  | { readonly _tag: "Replace"; readonly days: ReadonlyArray<string> }
+  | { readonly _tag: "Conflict"; readonly hint: string }
+
+/** What identifies a fetch besides its range: filters, source and calendar. */
+export interface FetchIdentity {
+  readonly filters: Record<string, unknown>
+  readonly source: { readonly name: string; readonly params: Record<string, unknown> }
+}
+
+export const eventFilters = (
+  request: EventsRequest,
+  timeZone: string | undefined,
+): Record<string, unknown> => ({
+  ...(request.events !== undefined && request.events.length > 0
+    ? { events: [...request.events] }
+    : {}),
+  ...(request.where !== undefined && request.where.length > 0 ? { where: request.where } : {}),
+  ...(request.limit !== undefined ? { limit: request.limit } : {}),
+  ...(timeZone !== undefined ? { timeZone } : {}),
+})
+
+const sameIdentity = (state: TableState, identity: FetchIdentity): boolean =>
+  canonicalJson(state.filters) === canonicalJson(identity.filters) &&
+  canonicalJson(state.source) === canonicalJson(identity.source)
+
+/** The last `n` days ending at `to`. */
+export const lookbackDays = (to: string, n: number): ReadonlyArray<string> =>
+  n <= 0 ? [] : daysBetween(addDays(to, -(n - 1)), to)
+
+const describeRange = (state: TableState) =>
+  state.fromDate === null ? "no range" : `${state.fromDate}..${state.toDate}`
+
+/**
+ * Decides the days to fetch.
+ * - No table: everything, fresh.
+ * - `replace`: everything, into a staging table swapped in at the end.
+ * - `append`: every day of the range merged deduplicated (days already held are fetched
+ *   again: overlaps never duplicate), plus lookback days replaced.
+ * - default: the same fetch (range, filters, source) of an incomplete table resumes its
+ *   missing days; of a complete one, refreshes only its lookback days. Anything else is a
+ *   conflict the caller turns into `TableExists` with a hint.
+ */
+export const planFetch = (args: {
+  readonly state: TableState | undefined
+  readonly mode: FetchMode
+  readonly request: EventsRequest
+  readonly identity: FetchIdentity
+  readonly lookback: number
+}): FetchPlan => {
+  const { state, mode, request, identity, lookback } = args
+  const range = request.days ?? daysBetween(request.from, request.to)
+  if (state === undefined) return { _tag: "Fresh", days: range }
+  if (mode === "replace") return { _tag: "Replace", days: range }
+  const widen = { fromDate: request.from, toDate: request.to }
+  const refresh = lookbackDays(request.to, lookback)
+  if (!sameIdentity(state, identity)) {
+    return {
+      _tag: "Conflict",
+      hint: `It was fetched with other filters or from another source (${canonicalJson(state.filters)} from ${state.source.name}). Use --replace to rebuild it with these, or fetch into another table.`,
+    }
+  }
+  if (mode === "append") {
+    const days = new Map<string, DayWrite>()
+    for (const day of range) days.set(day, "merge")
+    for (const day of refresh) days.set(day, "replace")
+    return { _tag: "Update", days, skipped: 0, widen }
+  }
+  const sameRange = state.fromDate === request.from && state.toDate === request.to
+  if (!sameRange) {
+    return {
+      _tag: "Conflict",
+      hint: `It holds ${describeRange(state)}. Use --append to add ${request.from}..${request.to}, or --replace to rebuild it.`,
+    }
+  }
+  const days = new Map<string, DayWrite>()
+  for (const day of range) if (!state.days.has(day)) days.set(day, "replace")
+  for (const day of refresh) days.set(day, "replace")
+  if (state.complete && days.size === 0) {
+    return {
+      _tag: "Conflict",
+      hint: `It already holds ${describeRange(state)}, complete. Use --append to add days, --lookback N to refresh the last N days, or --replace to rebuild it.`,
+    }
+  }
+  return { _tag: "Update", days, skipped: range.filter((d) => !days.has(d)).length, widen }
+}

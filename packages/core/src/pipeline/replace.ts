@@ -1,0 +1,50 @@
+import { Effect, Exit } from "effect"
+import type { StorageError } from "../errors.js"
+import { Storage } from "../Storage.js"
+
+/**
+ * The table a replace builds before swapping it in. It has to be an ordinary table (storage
+ * loads only into those), so it shows in listings, incomplete, while the replace runs.
+ */
+export const stagingTableFor = (table: string): string => `${table}__replacing`
+
+const dropIfExists = (name: string): Effect.Effect<void, StorageError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    if (yield* storage.tableExists(name)) yield* storage.dropTable(name)
+  })
+
+/**
+ * Rebuilds `table` atomically: `build` fills `staging` (left over from a killed run, it is
+ * dropped first), then one transaction drops the old table, renames the staging table and
+ * moves its metadata and manifest over. Until that commit the old table is untouched; if
+ * `build` fails or is interrupted the staging table is dropped.
+ */
+export const replaceTable = <E, R>(
+  table: string,
+  staging: string,
+  build: Effect.Effect<void, E, R>,
+): Effect.Effect<void, E | StorageError, R | Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    yield* dropIfExists(staging)
+    yield* build.pipe(
+      Effect.onExit((exit) =>
+        Exit.isSuccess(exit) ? Effect.void : Effect.ignore(dropIfExists(staging)),
+      ),
+    )
+    yield* storage.transaction(
+      Effect.gen(function* () {
+        if (yield* storage.tableExists(table)) yield* storage.dropTable(table)
+        yield* storage.execute(`ALTER TABLE "${staging}" RENAME TO "${table}"`)
+        yield* storage.execute(
+          `UPDATE _metadata SET table_name = ? WHERE lower(table_name) = lower(?)`,
+          [table, staging],
+        )
+        yield* storage.execute(
+          `UPDATE _partitions SET table_name = ? WHERE lower(table_name) = lower(?)`,
+          [table, staging],
+        )
+      }),
+    )
+  })

@@ -1,0 +1,50 @@
+import type { ProfileRecord } from "@mixpanel-data/core"
+
+const isObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === "object" && v !== null && !Array.isArray(v)
+
+/** An ISO date without a zone is UTC (engage's convention); undefined if unreadable. */
+export const parseEngageDate = (value: unknown): Date | null => {
+  if (typeof value !== "string" || value.length === 0) return null
+  const zoned = /(Z|[+-]\d{2}:?\d{2})$/.test(value) ? value : `${value}Z`
+  const ms = Date.parse(zoned)
+  return Number.isNaN(ms) ? null : new Date(ms)
+}
+
+/** One engage result (`{"$distinct_id":..,"$properties":{..}}`) to a profile, or why not. */
+export const toProfile = (value: unknown): ProfileRecord | string => {
+  if (!isObject(value)) return "expected a profile object"
+  const id = value.$distinct_id
+  if (typeof id !== "string" && !(typeof id === "number" && Number.isFinite(id))) {
+    return 'missing "$distinct_id"'
+  }
+  const props = value.$properties ?? {}
+  if (!isObject(props)) return '"$properties" must be an object'
+  return { distinctId: String(id), properties: props, lastSeen: parseEngageDate(props.$last_seen) }
+}
+
+/**
+ * One top-level value of an engage file: a page (`{"results":[...]}`) or a single result.
+ * Returns the profiles it holds, or why it is not engage output.
+ */
+export const profilesOfValue = (text: string): ReadonlyArray<ProfileRecord> | string => {
+  let value: unknown
+  try {
+    value = JSON.parse(text)
+  } catch (e) {
+    return `invalid JSON (${e instanceof Error ? e.message : String(e)})`
+  }
+  if (isObject(value) && "results" in value) {
+    const results = value.results
+    if (!Array.isArray(results)) return '"results" must be an array'
+    const out: Array<ProfileRecord> = []
+    for (let i = 0; i < results.length; i++) {
+      const p = toProfile(results[i])
+      if (typeof p === "string") return `results[${i}]: ${p}`
+      out.push(p)
+    }
+    return out
+  }
+  const p = toProfile(value)
+  return typeof p === "string" ? p : [p]
+}
