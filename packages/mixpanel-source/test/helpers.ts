@@ -1,0 +1,88 @@
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import type { EventPart, SourceError } from "@mixpanel-data/core"
+import { eventChecksum } from "@mixpanel-data/mixpanel-sim"
+import { Effect, Stream } from "effect"
+import {
+  type MixpanelConfig,
+  type MixpanelSource,
+  makeMixpanelSource,
+  trueTimeMs,
+} from "../src/index.js"
+
+export const auth = { username: "svc-test", secret: "sim-secret-42", projectId: "4242" }
+
+export const tempSpool = () => mkdtempSync(join(tmpdir(), "mp-source-test-"))
+
+export const spoolEntries = (dir: string) => readdirSync(dir)
+
+export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
+
+export const configFor = (url: string, spoolDir: string, extra: Partial<MixpanelConfig> = {}) =>
+  ({
+    credentials: { _tag: "ServiceAccount", ...auth },
+    region: "us",
+    baseUrl: url,
+    spoolDir,
+    retry: { maxRetries: 5, baseDelayMs: 5, maxDelayMs: 50 },
+    ...extra,
+  }) satisfies MixpanelConfig
+
+export const withSource = <A, E>(
+  config: MixpanelConfig,
+  f: (source: MixpanelSource) => Effect.Effect<A, E>,
+): Promise<A> => Effect.runPromise(Effect.scoped(Effect.flatMap(makeMixpanelSource(config), f)))
+
+/** Runs a source effect and returns its failure, or fails the test when it succeeds. */
+export const failureOf = <A>(
+  config: MixpanelConfig,
+  f: (source: MixpanelSource) => Effect.Effect<A, SourceError>,
+): Promise<SourceError> => withSource(config, (source) => Effect.flip(f(source)))
+
+interface Key {
+  eventName: string
+  distinctId: string
+  timeMs: number
+  insertId: string
+  version: number
+}
+
+/**
+ * What storage keeps of the parts, computed independently of it: every line keyed on
+ * Mixpanel's 4-tuple (true UTC ms, `$insert_id` or the derived id), highest version wins.
+ */
+export const partsTruth = (parts: ReadonlyArray<EventPart>, timeZone?: string) => {
+  const byKey = new Map<string, Key>()
+  let lines = 0
+  for (const part of parts) {
+    if (part._tag !== "JsonlPart") throw new Error("expected spooled parts")
+    for (const line of readFileSync(part.path, "utf8").split("\n")) {
+      if (line === "") continue
+      lines++
+      const row = JSON.parse(line)
+      const p = row.properties
+      const key: Key = {
+        eventName: row.event,
+        distinctId: String(p.distinct_id),
+        timeMs: trueTimeMs(p.time, { timeUnit: "ms", timeZone }),
+        insertId: p.$insert_id ?? row.$derived_insert_id,
+        version: p.mp_processing_time_ms ?? 0,
+      }
+      const id = `${key.eventName}\u001f${key.distinctId}\u001f${key.timeMs}\u001f${key.insertId}`
+      const seen = byKey.get(id)
+      if (seen === undefined || seen.version <= key.version) byKey.set(id, key)
+    }
+  }
+  return { count: byKey.size, checksum: eventChecksum(byKey.values()), lines }
+}
+
+/** Collects every part of a request (files kept for inspection; delete them after). */
+export const collectParts = (
+  source: MixpanelSource,
+  request: Parameters<MixpanelSource["events"]>[0],
+) => Stream.runCollect(source.events(request))
+
+export const deleteParts = (parts: ReadonlyArray<EventPart>) => {
+  for (const part of parts) if (part._tag === "JsonlPart") rmSync(part.path, { force: true })
+}

@@ -1,0 +1,125 @@
+import { profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
+import { Effect, Stream } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { auth, configFor, removeDir, tempSpool, withSource } from "./helpers.js"
+
+type Sim = Awaited<ReturnType<typeof startSimulator>>
+
+describe("profiles and discovery", () => {
+  let sim: Sim
+  let spool: string
+
+  beforeAll(async () => {
+    sim = await startSimulator({
+      port: 0,
+      seed: 21,
+      startDate: "2024-02-01",
+      days: 10,
+      users: 2600,
+      auth,
+      limits: false,
+    })
+    spool = tempSpool()
+  })
+  afterAll(async () => {
+    await sim?.close()
+    removeDir(spool)
+  })
+
+  const config = () => configFor(sim.url, spool)
+  const fetch = (request: Parameters<typeof sim.profileTruth>[0] & object) =>
+    withSource(config(), (s) => Stream.runCollect(s.profiles(request as never)))
+
+  const summary = (records: ReadonlyArray<{ distinctId: string }>) => ({
+    count: records.length,
+    checksum: profileChecksum(records.map((r) => r.distinctId)),
+  })
+
+  it("pages through every profile, equal to the truth", async () => {
+    sim.resetStats()
+    const records = await fetch({})
+    expect(new Set(records.map((r) => r.distinctId)).size).toBe(records.length)
+    expect(summary(records)).toEqual(sim.profileTruth({}))
+    const sample = records.find((r) => r.properties.$last_seen !== undefined)
+    expect(sample?.lastSeen).toBeInstanceOf(Date)
+    expect(sample?.lastSeen?.toISOString().slice(0, 19)).toBe(sample?.properties.$last_seen)
+  })
+
+  it("filters with where, output properties and distinct ids", async () => {
+    const where = 'properties["plan"] == "pro"'
+    const pro = await fetch({ where })
+    expect(pro.length).toBeGreaterThan(0)
+    expect(summary(pro)).toEqual(sim.profileTruth({ where }))
+    for (const p of pro) expect(p.properties.plan).toBe("pro")
+
+    const slim = await fetch({ outputProperties: ["$email"] })
+    for (const p of slim) expect(Object.keys(p.properties).every((k) => k === "$email")).toBe(true)
+
+    const ids = pro.slice(0, 3).map((p) => p.distinctId)
+    const some = await fetch({ distinctIds: ids })
+    expect(some.map((p) => p.distinctId).sort()).toEqual([...ids].sort())
+    const one = await fetch({ distinctIds: ids.slice(0, 1) })
+    expect(one.map((p) => p.distinctId)).toEqual(ids.slice(0, 1))
+  })
+
+  it("filters by cohort, behaviours and group", async () => {
+    const cohorts = await withSource(config(), (s) => s.cohorts())
+    expect(cohorts.length).toBeGreaterThan(0)
+    const cohortId = cohorts[0]!.id
+    const inCohort = await fetch({ cohortId, includeAllUsers: false })
+    expect(summary(inCohort)).toEqual(sim.profileTruth({ cohortId, includeAllUsers: false }))
+
+    const behaviors = [{ window: "30d", name: "buyers", event_selectors: [{ event: "Purchase" }] }]
+    const asOfTimestamp = Date.parse("2024-02-11T00:00:00Z") / 1000
+    const buyers = await fetch({ behaviors, asOfTimestamp })
+    expect(summary(buyers)).toEqual(sim.profileTruth({ behaviors, asOfTimestamp }))
+
+    const groups = await fetch({ groupId: "companies" })
+    expect(summary(groups)).toEqual(sim.profileTruth({ groupId: "companies" }))
+  })
+
+  it("falls back to /api/2.0/engage when the host lacks /api/query/engage", async () => {
+    const legacy = await startSimulator({
+      port: 0,
+      seed: 21,
+      startDate: "2024-02-01",
+      days: 10,
+      users: 1200,
+      auth,
+      limits: false,
+      engagePaths: ["/api/2.0/engage"],
+    })
+    try {
+      const records = await withSource(configFor(legacy.url, spool), (s) =>
+        Stream.runCollect(s.profiles({})),
+      )
+      expect(summary(records)).toEqual(legacy.profileTruth({}))
+    } finally {
+      await legacy.close()
+    }
+  })
+
+  it("lists event names, top properties, values, top events, cohorts and funnels", async () => {
+    const found = await withSource(config(), (s) =>
+      Effect.gen(function* () {
+        const few = yield* s.eventNames({ limit: 5 })
+        const names = yield* s.eventNames()
+        const event = names.includes("Purchase") ? "Purchase" : names[0]!
+        const top = yield* s.topProperties(event)
+        const property = Object.keys(top)[0]!
+        const values = yield* s.propertyValues(event, property)
+        const topEvents = yield* s.topEvents({ limit: 3 })
+        const funnels = yield* s.funnels()
+        return { few, names, top, values, topEvents, funnels }
+      }),
+    )
+    expect(found.few.length).toBeGreaterThan(0)
+    expect(found.few.length).toBeLessThanOrEqual(5)
+    expect(found.names).toContain("Purchase")
+    expect(Object.values(found.top).every((v) => typeof v.count === "number")).toBe(true)
+    expect(found.values.length).toBeGreaterThan(0)
+    expect(found.topEvents.length).toBeGreaterThan(0)
+    expect(typeof found.topEvents[0]!.event).toBe("string")
+    expect(found.funnels.length).toBeGreaterThan(0)
+  })
+})
