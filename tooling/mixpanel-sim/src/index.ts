@@ -1,1 +1,44 @@
-export {}
+export {
+  ChecksumAccumulator,
+  type EventIdentity,
+  eventChecksum,
+  eventKey,
+  profileChecksum,
+} from "./checksum.js"
+export { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
+export { dayEvents, type SimEvent } from "./day-events.js"
+export {
+  type EventQuery,
+  eventTruth,
+  exportChunks,
+  formatLine,
+  queryEvents,
+  truthInsertId,
+} from "./events.js"
+export {
+  type Fault,
+  type FaultKind,
+  type FaultMatch,
+  type FaultPlan,
+  type FaultRule,
+  type FaultSpec,
+  faultKinds,
+  faultPresets,
+} from "./faults.js"
+export {
+  type ExportLimits,
+  type FamilyStats,
+  type LimitsOption,
+  mixpanelLimits,
+  type QueryLimits,
+} from "./limits.js"
+export { cohorts, DATA_GROUP_ID, funnels, GROUP_KEY } from "./profiles.js"
+export {
+  type EventTruthRequest,
+  type ProfileTruthRequest,
+  type SimStats,
+  type Simulator,
+  type SimulatorAuth,
+  type SimulatorOptions,
+  startSimulator,
+} from "./server.js"

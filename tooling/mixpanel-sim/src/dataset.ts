@@ -1,0 +1,81 @@
+import { makeUser, type SimUser } from "./users.js"
+import { epochDay, makeCalendar, type ProjectCalendar, parseDate } from "./zone.js"
+
+/** Everything the dataset is a pure function of. */
+export interface DatasetOptions {
+  readonly seed?: number
+  /** First day, `YYYY-MM-DD`, in the project's calendar. */
+  readonly startDate?: string
+  readonly days?: number
+  readonly users?: number
+  /** Explicit average daily event volume; the user pool is sized to reach it. */
+  readonly eventsPerDay?: number
+  readonly profiles?: number
+  /** IANA zone of a legacy project; UTC when absent. */
+  readonly timeZone?: string
+}
+
+export interface Dataset {
+  readonly seed: number
+  readonly startDate: string
+  readonly startDay: number
+  readonly days: number
+  /** Epoch day after the last day. */
+  readonly endDay: number
+  /** Users that generate events. */
+  readonly eventUsers: number
+  readonly profiles: number
+  /** Every user index that exists anywhere: max(eventUsers, profiles). */
+  readonly pool: number
+  readonly companies: number
+  readonly calendar: ProjectCalendar
+  readonly activityScale: number
+  user(index: number): SimUser
+}
+
+/** Average events per user per day at activity scale 1 (measured from the generator). */
+export const EVENTS_PER_USER_DAY = 6.2
+
+export const makeDataset = (options: DatasetOptions = {}): Dataset => {
+  const seed = options.seed ?? 1
+  const startDate = options.startDate ?? "2024-01-01"
+  if (parseDate(startDate) === undefined) throw new Error(`invalid startDate: ${startDate}`)
+  const days = options.days ?? 30
+  if (!Number.isInteger(days) || days < 1) throw new Error(`invalid days: ${days}`)
+  const users = options.users ?? 1000
+  if (!Number.isInteger(users) || users < 1) throw new Error(`invalid users: ${users}`)
+  const eventUsers =
+    options.eventsPerDay === undefined
+      ? users
+      : Math.max(1, Math.round(options.eventsPerDay / EVENTS_PER_USER_DAY))
+  const profiles =
+    options.profiles ??
+    (options.users === undefined && options.eventsPerDay !== undefined ? eventUsers : users)
+  if (!Number.isInteger(profiles) || profiles < 0) throw new Error(`invalid profiles: ${profiles}`)
+  const pool = Math.max(eventUsers, profiles)
+  const companies = Math.max(1, Math.ceil(pool / 50))
+  const startDay = epochDay(startDate)
+  const calendar = makeCalendar(options.timeZone)
+  const cache: Array<SimUser | undefined> = []
+  return {
+    seed,
+    startDate,
+    startDay,
+    days,
+    endDay: startDay + days,
+    eventUsers,
+    profiles,
+    pool,
+    companies,
+    calendar,
+    activityScale: 1,
+    user: (index) => {
+      let u = cache[index]
+      if (u === undefined) {
+        u = makeUser(seed, index, startDay, days, companies)
+        cache[index] = u
+      }
+      return u
+    },
+  }
+}

@@ -1,0 +1,90 @@
+import type { Dataset } from "./dataset.js"
+import { type EventQuery, exportChunks } from "./events.js"
+import { sendBody, sendError } from "./respond.js"
+import type { RouteContext } from "./server.js"
+import { compileWhere, WhereError } from "./where.js"
+import { dateOfEpochDay, parseDate } from "./zone.js"
+
+export interface ExportRequest extends EventQuery {
+  readonly timeInMs: boolean
+}
+
+const DAY_MS = 86_400_000
+export const MAX_EXPORT_LIMIT = 100_000
+
+/** Validates export parameters the way Mixpanel does; a string is the 400 message. */
+export const parseExportQuery = (
+  _ds: Dataset,
+  params: URLSearchParams,
+  todayDay: number,
+): ExportRequest | string => {
+  const from = params.get("from_date")
+  const to = params.get("to_date")
+  if (!from || !to) return "from_date and to_date are required"
+  const fromMs = parseDate(from)
+  const toMs = parseDate(to)
+  if (fromMs === undefined) return `invalid from_date: ${from} (expected yyyy-mm-dd)`
+  if (toMs === undefined) return `invalid to_date: ${to} (expected yyyy-mm-dd)`
+  if (fromMs > toMs) return "from_date cannot be later than to_date"
+  const toDay = Math.floor(toMs / DAY_MS)
+  if (toDay > todayDay) return "to_date cannot be later than today"
+  let events: Set<string> | undefined
+  const ev = params.get("event")
+  if (ev !== null && ev !== "") {
+    let parsed: unknown
+    try {
+      parsed = JSON.parse(ev)
+    } catch {
+      return `invalid event parameter: ${ev} (expected a JSON array of event names)`
+    }
+    if (!Array.isArray(parsed) || !parsed.every((x) => typeof x === "string")) {
+      return `invalid event parameter: ${ev} (expected a JSON array of event names)`
+    }
+    events = new Set(parsed)
+  }
+  const whereText = params.get("where")
+  let where: EventQuery["where"]
+  if (whereText !== null && whereText.trim() !== "") {
+    try {
+      where = compileWhere(whereText)
+    } catch (e) {
+      if (e instanceof WhereError) return `invalid where expression: ${e.message}`
+      throw e
+    }
+  }
+  const limitText = params.get("limit")
+  let limit: number | undefined
+  if (limitText !== null && limitText !== "") {
+    limit = Number(limitText)
+    if (!Number.isInteger(limit) || limit < 1 || limit > MAX_EXPORT_LIMIT) {
+      return `invalid limit: ${limitText} (must be an integer from 1 to ${MAX_EXPORT_LIMIT})`
+    }
+  }
+  return {
+    fromDay: Math.floor(fromMs / DAY_MS),
+    toDay,
+    ...(events !== undefined ? { events } : {}),
+    ...(where !== undefined ? { where } : {}),
+    ...(limit !== undefined ? { limit } : {}),
+    timeInMs: params.get("time_in_ms") === "true",
+  }
+}
+
+/** `GET /api/2.0/export`: the raw events of a date range as JSONL. */
+export const handleExport = async (ctx: RouteContext): Promise<void> => {
+  const { req, res, ds } = ctx
+  if (req.method !== "GET" && req.method !== "POST") {
+    sendError(res, 405, "method not allowed")
+    return
+  }
+  const q = parseExportQuery(ds, ctx.params, ctx.sim.todayDay())
+  if (typeof q === "string") {
+    sendError(res, 400, q)
+    return
+  }
+  const days: string[] = []
+  for (let d = q.fromDay; d <= q.toDay && days.length < 4000; d++) days.push(dateOfEpochDay(d))
+  const fault = ctx.fault(days)
+  if (fault === "answered") return
+  await sendBody(req, res, exportChunks(ds, q, q.timeInMs), "text/plain; charset=utf-8", fault)
+}
