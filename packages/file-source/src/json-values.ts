@@ -44,7 +44,6 @@ export async function* splitJsonValues(
   /** Depth at which values are emitted: 0 normally, 1 inside a top-level array. */
   let base = 0
   let arrayOpen = false
-  let arrayDone = false
   let pending: Array<string> = []
   let valueLine = 0
   let active = false
@@ -64,8 +63,7 @@ export async function* splitJsonValues(
       }
       if (!active) {
         if (isSpace(c)) continue
-        if (depth === 0 && base === 0 && c === OPEN_ARR && !arrayDone) {
-          if (arrayOpen) throw new JsonShapeError(line, "nested top-level arrays are not supported")
+        if (depth === 0 && base === 0 && c === OPEN_ARR) {
           arrayOpen = true
           base = 1
           depth = 1
@@ -76,7 +74,6 @@ export async function* splitJsonValues(
           base = 0
           depth = 0
           arrayOpen = false
-          arrayDone = false
           continue
         }
         if (c !== OPEN_OBJ) {
