@@ -19,6 +19,8 @@ const byTag: Record<string, number> = {
   InvalidTableName: ExitCode.badArguments,
   TableExists: ExitCode.badArguments,
   TableTypeMismatch: ExitCode.badArguments,
+  OutputExists: ExitCode.badArguments,
+  Cancelled: ExitCode.badArguments,
   TableNotFound: ExitCode.notFound,
   DatabaseNotFound: ExitCode.notFound,
   AccountNotFound: ExitCode.notFound,
@@ -34,7 +36,8 @@ export const exitCodeHelp = `Exit codes:
   0    ok
   1    error
   2    authentication or authorization (401, 402 plan limit, 403 permission, no credentials)
-  3    bad arguments (unknown option, bad table name, table exists, bad where expression)
+  3    bad arguments (unknown option, bad table name, table or output exists, bad where
+       expression, a drop not confirmed)
   4    not found (table, database, account, input file)
   5    rate limited after retries
   130  interrupted (Ctrl-C); completed days stay committed, run again to resume`

@@ -70,9 +70,18 @@ export const exportTable = async (globals: Globals, table: string, out: string, 
           badArguments(`--partition-by day needs an events table; "${table}" holds ${type}`),
         )
       }
+      // Text formats get ISO-8601 UTC instants (`...Z`); Parquet keeps its TIMESTAMP type.
+      const schema = yield* storage.getSchema(table)
+      const times = schema.columns.filter((c) => c.type.startsWith("TIMESTAMP")).map((c) => c.name)
+      const replace =
+        format === "parquet" || times.length === 0
+          ? ""
+          : ` REPLACE (${times
+              .map((c) => `strftime(${ident(c)}, '%Y-%m-%dT%H:%M:%S.%gZ') AS ${ident(c)}`)
+              .join(", ")})`
       const select = partitioned
-        ? `SELECT *, CAST(event_time AS DATE) AS event_date FROM ${ident(table)}`
-        : `SELECT * FROM ${ident(table)}`
+        ? `SELECT *${replace}, CAST(event_time AS DATE) AS event_date FROM ${ident(table)}`
+        : `SELECT *${replace} FROM ${ident(table)}`
       const rows = yield* storage.queryScalar(`SELECT count(*) FROM ${ident(table)}`)
       yield* storage.query(
         `COPY (${select}) TO ${literal(target)} (${copyOptions(format, partitioned, overwrite)})`,

@@ -1,10 +1,5 @@
 import { existsSync } from "node:fs"
-import {
-  Progress,
-  fetchEvents as runFetchEvents,
-  fetchProfiles as runFetchProfiles,
-  storageLayer,
-} from "@mixpanel-data/core"
+import { importEvents, importProfiles, Progress, storageLayer } from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { Effect } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
@@ -41,14 +36,8 @@ export const importFiles = async (
   const started = Date.now()
   const work =
     kind === "events"
-      ? runFetchEvents({
-          source,
-          table,
-          request: { from: "", to: "" },
-          mode,
-          ...(timeZone !== undefined ? { timeZone } : {}),
-        })
-      : runFetchProfiles({ source, table, request: {}, mode })
+      ? importEvents({ source, table, mode, ...(timeZone !== undefined ? { timeZone } : {}) })
+      : importProfiles({ source, table, mode })
   const program = Effect.tap(work, (outcome) =>
     Effect.sync(() => {
       view.finish()
