@@ -1,8 +1,9 @@
-import { type DuckDBAppender, type DuckDBConnection, DuckDBTimestampValue } from "@duckdb/node-api"
+import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
 import { Effect, type Scope, Stream } from "effect"
 import { InvalidRecord, QueryError } from "../errors.js"
 import type { EventRecord, ProfileRecord } from "../records.js"
 import type { IngestOptions } from "../Storage.js"
+import { CHUNK_ROWS, ChunkAppender } from "./chunks.js"
 import { errorMessage } from "./duck.js"
 import { ident } from "./names.js"
 import type { NativeResources } from "./open.js"
@@ -33,14 +34,17 @@ const propertiesJson = (value: unknown, position: number): string | InvalidRecor
   }
 }
 
-/** Validates one record and appends it as a row; nothing is appended when it is invalid. */
+/** A timestamp value the vectors accept; reused, since they copy `micros` at once. */
+const timestamp = (micros: bigint): DuckDBValue => ({ micros }) as unknown as DuckDBValue
+
+/** Validates one record and writes it as a row; nothing is written when it is invalid. */
 export type RowAppender<A> = (
-  appender: DuckDBAppender,
+  out: ChunkAppender,
   record: A,
   position: number,
 ) => InvalidRecord | undefined
 
-export const appendEventRow: RowAppender<EventRecord> = (appender, record, position) => {
+export const appendEventRow: RowAppender<EventRecord> = (out, record, position) => {
   if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
   const { eventName, distinctId, insertId } = record
   if (typeof eventName !== "string") return invalid(position, "eventName", "must be a string")
@@ -50,16 +54,16 @@ export const appendEventRow: RowAppender<EventRecord> = (appender, record, posit
   if (micros === undefined) return invalid(position, "time", "must be a valid Date")
   const json = propertiesJson(record.properties, position)
   if (typeof json !== "string") return json
-  appender.appendVarchar(eventName)
-  appender.appendTimestamp(new DuckDBTimestampValue(micros))
-  appender.appendVarchar(distinctId)
-  appender.appendVarchar(insertId)
-  appender.appendVarchar(json)
-  appender.endRow()
+  const row = out.row
+  out.vector(0).setItem(row, eventName)
+  out.vector(1).setItem(row, timestamp(micros))
+  out.vector(2).setItem(row, distinctId)
+  out.vector(3).setItem(row, insertId)
+  out.vector(4).setItem(row, json)
   return undefined
 }
 
-export const appendProfileRow: RowAppender<ProfileRecord> = (appender, record, position) => {
+export const appendProfileRow: RowAppender<ProfileRecord> = (out, record, position) => {
   if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
   const { distinctId, lastSeen } = record
   if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
@@ -70,11 +74,10 @@ export const appendProfileRow: RowAppender<ProfileRecord> = (appender, record, p
   }
   const json = propertiesJson(record.properties, position)
   if (typeof json !== "string") return json
-  appender.appendVarchar(distinctId)
-  appender.appendVarchar(json)
-  if (micros === undefined) appender.appendNull()
-  else appender.appendTimestamp(new DuckDBTimestampValue(micros))
-  appender.endRow()
+  const row = out.row
+  out.vector(0).setItem(row, distinctId)
+  out.vector(1).setItem(row, json)
+  out.vector(2).setItem(row, micros === undefined ? null : timestamp(micros))
   return undefined
 }
 
@@ -105,6 +108,8 @@ export const appendStream = <A, E, R>(
       }),
       (appender) => Effect.sync(() => resources.closeAppender(appender)),
     )
+    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i))
+    const out = new ChunkAppender(appender, types)
     const onProgress = options?.onProgress
     let rows = 0
     let sinceFlush = 0
@@ -112,17 +117,17 @@ export const appendStream = <A, E, R>(
     yield* Stream.runForEachArray(records, (batch) =>
       Effect.suspend((): Effect.Effect<void, InvalidRecord | QueryError> => {
         for (let i = 0; i < batch.length; i++) {
-          const problem = appendRow(appender, batch[i] as A, rows)
+          const problem = appendRow(out, batch[i] as A, rows)
           if (problem) return Effect.fail(problem)
           rows++
           sinceProgress++
-          if (++sinceFlush >= FLUSH_ROWS) {
-            sinceFlush = 0
-            try {
+          try {
+            if (out.endRow() && (sinceFlush += CHUNK_ROWS) >= FLUSH_ROWS) {
+              sinceFlush = 0
               appender.flushSync()
-            } catch (error) {
-              return Effect.fail(appenderError(table, error))
             }
+          } catch (error) {
+            return Effect.fail(appenderError(table, error))
           }
         }
         if (onProgress && sinceProgress >= PROGRESS_ROWS) {
@@ -134,6 +139,7 @@ export const appendStream = <A, E, R>(
     )
     yield* Effect.try({
       try: () => {
+        out.finish()
         appender.flushSync()
         resources.closeAppender(appender)
       },
