@@ -122,9 +122,12 @@ export const appendStream = <A, E, R>(
           rows++
           sinceProgress++
           try {
-            if (out.endRow() && (sinceFlush += CHUNK_ROWS) >= FLUSH_ROWS) {
-              sinceFlush = 0
-              appender.flushSync()
+            if (out.endRow()) {
+              sinceFlush += CHUNK_ROWS
+              if (sinceFlush >= FLUSH_ROWS) {
+                sinceFlush = 0
+                appender.flushSync()
+              }
             }
           } catch (error) {
             return Effect.fail(appenderError(table, error))
