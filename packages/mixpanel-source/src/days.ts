@@ -5,7 +5,9 @@ const DAY = 86_400_000
 const parseDay = (day: string): number => {
   const m = /^(\d{4})-(\d{2})-(\d{2})$/.exec(day)
   const t = m === null ? Number.NaN : Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-  if (Number.isNaN(t)) throw new RangeError(`not a YYYY-MM-DD date: "${day}"`)
+  if (Number.isNaN(t) || formatDay(t) !== day) {
+    throw new RangeError(`not a YYYY-MM-DD date: "${day}"`)
+  }
   return t
 }
 
@@ -15,6 +17,7 @@ const formatDay = (t: number): string => new Date(t).toISOString().slice(0, 10)
 export const dayRange = (from: string, to: string): Array<string> => {
   const start = parseDay(from)
   const end = parseDay(to)
+  if (end < start) throw new RangeError(`the range ends (${to}) before it starts (${from})`)
   const days: Array<string> = []
   for (let t = start; t <= end; t += DAY) days.push(formatDay(t))
   return days

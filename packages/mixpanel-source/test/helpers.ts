@@ -12,6 +12,7 @@ import {
 } from "../src/index.js"
 
 export const auth = { username: "svc-test", secret: "sim-secret-42", projectId: "4242" }
+export const simAuth = { ...auth, projectId: 4242 }
 
 export const tempSpool = () => mkdtempSync(join(tmpdir(), "mp-source-test-"))
 

@@ -8,6 +8,7 @@ import {
   deleteParts,
   partsTruth,
   removeDir,
+  simAuth,
   tempSpool,
   withSource,
 } from "./helpers.js"
@@ -27,7 +28,7 @@ describe("a legacy project in America/Los_Angeles", () => {
       startDate: "2024-03-08",
       days: 245,
       users: 30,
-      auth,
+      auth: simAuth,
       limits: false,
       timeZone: LA,
     })
@@ -50,7 +51,7 @@ describe("a legacy project in America/Los_Angeles", () => {
         expect(parts[0]?._tag === "JsonlPart" && parts[0].layout.timeZone).toBe(LA)
         const got = partsTruth(parts, LA)
         expect({ count: got.count, checksum: got.checksum }).toEqual(
-          sim.truth({ from: day, to: day }),
+          await sim.truth({ from: day, to: day }),
         )
       } finally {
         deleteParts(parts)
