@@ -1,6 +1,6 @@
 import { readdirSync } from "node:fs"
 import { join } from "node:path"
-import { Effect } from "effect"
+import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { daysBetween, fetchEvents, Storage } from "../../src/index.js"
 import { dataFor, makeTestSource, rows, scalar, useTempDir, withDb, withDbExit } from "./helpers.js"
@@ -72,5 +72,52 @@ describe("fetchEvents", () => {
     const result = await withDb(path, fetchEvents({ source: healthy, table: "ev", request: range }))
     expect(requested[1]).toEqual(["2024-03-04", "2024-03-05"])
     expect(result).toMatchObject({ daysFetched: 2, daysSkipped: 3, complete: true, tableRows: 150 })
+  })
+})
+
+describe("fetchEvents guards", () => {
+  it("a source that ends without a requested day fails instead of marking the table complete", async () => {
+    const dir = tempDir()
+    const path = join(dir, "db.duckdb")
+    const data = dataFor(days, 5)
+    const inner = makeTestSource({ data, dir })
+    const short = {
+      ...inner,
+      events: (r: Parameters<typeof inner.events>[0]) => Stream.take(inner.events(r), 4),
+    }
+    const error = await withDb(
+      path,
+      Effect.flip(fetchEvents({ source: short, table: "ev", request: range })),
+    )
+    expect(error).toMatchObject({ _tag: "IncompleteExport", chunk: "2024-03-05" })
+    const tables = await withDb(
+      path,
+      Effect.flatMap(Storage, (s) => s.listTables),
+    )
+    expect(tables).toMatchObject([{ name: "ev", complete: false }])
+  })
+
+  it("rejects bad names and dates before touching anything", async () => {
+    const dir = tempDir()
+    const source = makeTestSource({ data: new Map(), dir })
+    const out = await withDb(
+      join(dir, "db.duckdb"),
+      Effect.all([
+        Effect.flip(fetchEvents({ source, table: "_x", request: range })),
+        Effect.flip(
+          fetchEvents({ source, table: "ev", request: { from: "2024-02-30", to: "2024-03-01" } }),
+        ),
+        Effect.flip(
+          fetchEvents({ source, table: "ev", request: { from: "2024-03-02", to: "2024-03-01" } }),
+        ),
+        Effect.flip(fetchEvents({ source, table: "ev", request: range, timeZone: "Mars/Base" })),
+      ]),
+    )
+    expect(out.map((e) => e._tag)).toEqual([
+      "InvalidTableName",
+      "BadRequestError",
+      "BadRequestError",
+      "BadRequestError",
+    ])
   })
 })
