@@ -1,5 +1,5 @@
-import { Context, type Effect, type Stream } from "effect"
-import type { StorageError } from "./errors.js"
+import { Context, type Effect, type Scope, type Stream } from "effect"
+import type { QueryError, StorageError } from "./errors.js"
 import type {
   EventRecord,
   ProfileRecord,
@@ -17,6 +17,12 @@ export type SqlParam = string | number | bigint | boolean | Date | null
 export interface QueryResult {
   readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>
   readonly rows: ReadonlyArray<ReadonlyArray<unknown>>
+}
+
+/** A running query: its columns, then its rows as batches pulled on demand. */
+export interface OpenedQuery {
+  readonly columns: QueryResult["columns"]
+  readonly rows: Stream.Stream<ReadonlyArray<ReadonlyArray<unknown>>, QueryError>
 }
 
 export interface IngestOptions {
@@ -113,6 +119,15 @@ export interface StorageShape {
     sql: string,
     params?: ReadonlyArray<SqlParam>,
   ) => Stream.Stream<ReadonlyArray<ReadonlyArray<unknown>>, StorageError>
+  /**
+   * Starts a query on a connection of its own, held until the scope closes: the columns at
+   * once and the rows as a stream, from one execution (parameters bound). Interrupting a pull
+   * cancels the query in DuckDB.
+   */
+  readonly openQuery: (
+    sql: string,
+    params?: ReadonlyArray<SqlParam>,
+  ) => Effect.Effect<OpenedQuery, StorageError, Scope.Scope>
   readonly queryColumns: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,

@@ -29,8 +29,9 @@ import { makeIntrospection } from "./introspection.js"
 import { loadJsonl } from "./jsonl.js"
 import { ident, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
+import { typeName } from "./values.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
-import { streamQuery } from "./stream.js"
+import { openQuery, streamQuery } from "./stream.js"
 import {
   type AppendMetadata,
   catalogName,
@@ -267,7 +268,7 @@ export const makeStorage = (
               for (let i = 0; i < prepared.columnCount; i++) {
                 columns.push({
                   name: prepared.columnName(i),
-                  type: prepared.columnType(i).toString(),
+                  type: typeName(prepared.columnType(i)),
                 })
               }
               void params
@@ -277,6 +278,7 @@ export const makeStorage = (
           }),
         ),
       queryStream: (sql, params) => streamQuery(resources, sql, params),
+      openQuery: (sql, params) => openQuery(resources, sql, params),
       transaction: (body) => Effect.flatMap(ensureWritable, () => writer.atomic(() => body)),
       execute: (sql, params) => writer.with((conn) => queryOn(conn, sql, params)),
     }
