@@ -48,7 +48,12 @@ interface State {
  */
 export const makeProgressView = (
   label: string,
-  options: { readonly enabled: boolean; readonly stream?: NodeJS.WriteStream },
+  options: {
+    readonly enabled: boolean
+    /** Also print each retry with its reason. */
+    readonly verbose?: boolean
+    readonly stream?: NodeJS.WriteStream
+  },
 ): ProgressView => {
   const out = options.stream ?? process.stderr
   if (!options.enabled) {
@@ -141,6 +146,11 @@ export const makeProgressView = (
       }
       case "Retrying":
         state.retries++
+        if (options.verbose) {
+          if (tty && drawn) out.write("\r\u001b[2K")
+          out.write(`retry ${event.attempt} of ${event.what}: ${event.reason}\n`)
+          drawn = false
+        }
         draw(false)
     }
   }

@@ -97,7 +97,10 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
     )
   }
   const path = resolveDbPath(globals)
-  const view = makeProgressView(`events → ${table}`, { enabled: globals.progress })
+  const view = makeProgressView(`events → ${table}`, {
+    enabled: globals.progress,
+    verbose: globals.verbose,
+  })
   const program = Effect.scoped(
     Effect.gen(function* () {
       const source = yield* mixpanelSource(globals, overrides)
@@ -143,7 +146,10 @@ export const fetchProfiles = async (globals: Globals, table: string, opts: Opts)
     )
   }
   const path = resolveDbPath(globals)
-  const view = makeProgressView(`profiles → ${table}`, { enabled: globals.progress })
+  const view = makeProgressView(`profiles → ${table}`, {
+    enabled: globals.progress,
+    verbose: globals.verbose,
+  })
   const program = Effect.scoped(
     Effect.gen(function* () {
       const source = yield* mixpanelSource(globals)

@@ -32,7 +32,10 @@ export const importFiles = async (
     paths: files,
     ...(timeZone !== undefined ? { timeZone } : {}),
   })
-  const view = makeProgressView(`import ${kind} → ${table}`, { enabled: globals.progress })
+  const view = makeProgressView(`import ${kind} → ${table}`, {
+    enabled: globals.progress,
+    verbose: globals.verbose,
+  })
   const started = Date.now()
   const work =
     kind === "events"
