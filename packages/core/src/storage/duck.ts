@@ -2,7 +2,7 @@ import type { DuckDBConnection, DuckDBResultReader, DuckDBValue } from "@duckdb/
 import { Effect } from "effect"
 import { QueryError } from "../errors.js"
 import type { QueryResult, SqlParam } from "../Storage.js"
-import { toDuckParams, toJsonRow } from "./values.js"
+import { toDuckParams, toJsonRow, typeName } from "./values.js"
 
 export const errorMessage = (error: unknown): string =>
   error instanceof Error ? error.message : String(error)
@@ -28,7 +28,7 @@ export const toQueryResult = (reader: DuckDBResultReader): QueryResult => {
   const types = reader.columnTypes()
   const names = reader.columnNames()
   return {
-    columns: names.map((name, i) => ({ name, type: types[i]!.toString() })),
+    columns: names.map((name, i) => ({ name, type: typeName(types[i]!) })),
     rows: reader.getRows().map((row) => toJsonRow(row, types)),
   }
 }

@@ -29,7 +29,6 @@ import { makeIntrospection } from "./introspection.js"
 import { loadJsonl } from "./jsonl.js"
 import { ident, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
-import { typeName } from "./values.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
 import { openQuery, streamQuery } from "./stream.js"
 import {
@@ -39,6 +38,7 @@ import {
   commitEventsAppend,
   commitProfilesAppend,
 } from "./tables.js"
+import { typeName } from "./values.js"
 
 export type { StorageOptions } from "./open.js"
 

@@ -144,6 +144,9 @@ export const toJsonRow = (
   return out
 }
 
+/** The type name users know: an alias (`JSON`) when DuckDB has one, else the type itself. */
+export const typeName = (type: DuckDBType): string => type.alias ?? type.toString()
+
 /** Bound parameters: integers bind as BIGINT, dates as UTC timestamps. */
 export const toDuckParams = (
   params: ReadonlyArray<SqlParam> | undefined,
