@@ -3,7 +3,7 @@ import { Clock, Effect, Option } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import type { ResolvedConfig } from "./config.js"
 import { classifyStatus, networkFailure, retryAfterMs } from "./errors.js"
-import type { Transient } from "./scheduler.js"
+import { CurrentSlot, type Transient } from "./scheduler.js"
 import type { WireFetch } from "./wire-fetch.js"
 
 export type Params = Readonly<Record<string, string | undefined>>
@@ -65,6 +65,8 @@ export const makeApi = (config: ResolvedConfig, wire: WireFetch): Effect.Effect<
             Effect.provideService(FetchHttpClient.Fetch, wire.fetch),
             Effect.mapError(networkFailure),
           )
+        const slot = yield* CurrentSlot
+        if (slot !== undefined) slot.answered(yield* Clock.currentTimeMillis)
         const web = Option.getOrUndefined(HttpClientResponse.toWeb(response))
         if (web === undefined) return yield* Effect.die(new Error("fetch response expected"))
         if (web.status === 200) return web

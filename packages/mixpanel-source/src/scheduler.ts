@@ -1,5 +1,5 @@
 import { reportProgress, type SourceError } from "@mixpanel-data/core"
-import { Clock, Data, Effect, Random, Semaphore } from "effect"
+import { Clock, Context, Data, Effect, Random, Semaphore } from "effect"
 import type { FamilyLimits, RetryPolicy } from "./config.js"
 
 /**
@@ -44,11 +44,31 @@ export interface Scheduler {
 const HOUR = 3_600_000
 const SECOND = 1_000
 
-/** Drops stamps whose window has passed. `stamps` is sorted ascending. */
-const prune = (stamps: Array<number>, expiredBefore: number) => {
-  let i = 0
-  while (i < stamps.length && stamps[i]! <= expiredBefore) i++
-  if (i > 0) stamps.splice(0, i)
+/** When a request counts against the windows; moved later once its answer arrives. */
+interface Stamp {
+  t: number
+}
+
+/**
+ * The window slot of the attempt running now. The HTTP layer marks it answered when the
+ * response arrives: the server counted the request at some moment before that, so stamping it
+ * then keeps our windows at or after the server's, whatever the latency.
+ */
+export const CurrentSlot = Context.Reference<
+  { readonly answered: (now: number) => void } | undefined
+>("@mixpanel-data/mixpanel-source/CurrentSlot", { defaultValue: () => undefined })
+
+/** Drops stamps whose window has passed. */
+const prune = (stamps: Array<Stamp>, expiredBefore: number) => {
+  let write = 0
+  for (const stamp of stamps) if (stamp.t > expiredBefore) stamps[write++] = stamp
+  stamps.length = write
+}
+
+const oldest = (stamps: ReadonlyArray<Stamp>) => {
+  let min = Number.POSITIVE_INFINITY
+  for (const stamp of stamps) if (stamp.t < min) min = stamp.t
+  return min
 }
 
 /**
@@ -60,8 +80,8 @@ export const makeScheduler = (options: SchedulerOptions): Scheduler => {
   const { limits, retry, family } = options
   const concurrency = Semaphore.makeUnsafe(Math.max(1, limits.concurrent))
   const windowLock = Semaphore.makeUnsafe(1)
-  const hour: Array<number> = []
-  const second: Array<number> = []
+  const hour: Array<Stamp> = []
+  const second: Array<Stamp> = []
   let pausedUntil = 0
   let lastReported = 0
   let started = 0
@@ -85,21 +105,26 @@ export const makeScheduler = (options: SchedulerOptions): Scheduler => {
         }
         prune(hour, now - HOUR - options.marginMs)
         if (hour.length >= limits.perHour) {
-          const until = hour[0]! + HOUR + options.marginMs
+          const until = oldest(hour) + HOUR + options.marginMs
           yield* wait(until, now, `${family}: ${limits.perHour} requests per hour used`)
           continue
         }
         if (limits.perSecond !== undefined) {
           prune(second, now - SECOND - options.secondMarginMs)
           if (second.length >= limits.perSecond) {
-            yield* Effect.sleep(second[0]! + SECOND + options.secondMarginMs - now)
+            yield* Effect.sleep(oldest(second) + SECOND + options.secondMarginMs - now)
             continue
           }
-          second.push(now)
         }
-        hour.push(now)
+        const stamp: Stamp = { t: now }
+        if (limits.perSecond !== undefined) second.push(stamp)
+        hour.push(stamp)
         started++
-        return
+        return {
+          answered: (at: number) => {
+            if (at > stamp.t) stamp.t = at
+          },
+        }
       }
     }),
   )
@@ -120,7 +145,9 @@ export const makeScheduler = (options: SchedulerOptions): Scheduler => {
     what: string,
     attempt: Effect.Effect<A, E | Transient, R>,
   ): Effect.Effect<A, E | SourceError, R> => {
-    const once = concurrency.withPermits(1)(Effect.andThen(takeSlot, attempt))
+    const once = concurrency.withPermits(1)(
+      Effect.flatMap(takeSlot, (slot) => Effect.provideService(attempt, CurrentSlot, slot)),
+    )
     const loop = (n: number): Effect.Effect<A, E | SourceError, R> =>
       Effect.catchIf(
         once,
