@@ -1,0 +1,244 @@
+import { TableInfo, TableMetadata, TableSchema } from "@mixpanel-data/core"
+import { Context, Schema } from "effect"
+import {
+  HttpApi,
+  HttpApiEndpoint,
+  HttpApiGroup,
+  HttpApiMiddleware,
+  HttpApiSchema,
+  HttpApiSecurity,
+  OpenApi,
+} from "effect/http-api"
+import {
+  ForbiddenPath,
+  ForbiddenStatement,
+  InvalidJob,
+  InvalidRequest,
+  InvalidTableName,
+  JobNotFound,
+  QueryError,
+  QueryTimeout,
+  StorageFailure,
+  TableNotFound,
+  Unauthorized,
+} from "./errors.js"
+
+/** The caller passed the bearer check (the token itself is never kept). */
+export class Authenticated extends Context.Service<Authenticated, true>()(
+  "@mixpanel-data/server/Authenticated",
+) {}
+
+/** `Authorization: Bearer <token>` on every route but `/health`. */
+export class Authorization extends HttpApiMiddleware.Service<
+  Authorization,
+  { provides: Authenticated; requires: never }
+>()("@mixpanel-data/server/Authorization", {
+  security: { bearer: HttpApiSecurity.bearer },
+  error: Unauthorized,
+}) {}
+
+/** Turns schema failures of requests into `InvalidRequest` JSON answers. */
+export class RequestValidation extends HttpApiMiddleware.Service<RequestValidation>()(
+  "@mixpanel-data/server/RequestValidation",
+  { error: InvalidRequest },
+) {}
+
+const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
+const Day = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/))
+
+export const Column = Schema.Struct({ name: Schema.String, type: Schema.String })
+
+export const Health = Schema.Struct({
+  status: Schema.Literal("ok"),
+  version: Schema.String,
+  uptimeMs: Schema.Number,
+  database: Schema.String,
+  memory: Schema.Struct({
+    rssBytes: Schema.Number,
+    heapUsedBytes: Schema.Number,
+    /** The largest RSS seen since the server started (sampled every 100 ms). */
+    peakRssBytes: Schema.Number,
+  }),
+  jobs: Schema.Struct({ queued: Schema.Number, running: Schema.Number }),
+})
+
+export const TableDetail = Schema.Struct({
+  name: Schema.String,
+  columns: TableSchema.fields.columns,
+  metadata: TableMetadata,
+})
+
+export const Rows = Schema.Struct({
+  columns: Schema.Array(Column),
+  rows: Schema.Array(Schema.Array(Schema.Unknown)),
+  /** True when the answer was cut at `limit` rows. */
+  truncated: Schema.Boolean,
+})
+
+export const SqlParamValue = Schema.Union([
+  Schema.String,
+  Schema.Number,
+  Schema.Boolean,
+  Schema.Null,
+])
+
+export const QueryFormat = Schema.Literals(["json", "ndjson", "csv"])
+export type QueryFormat = typeof QueryFormat.Type
+
+export const QueryRequest = Schema.Struct({
+  sql: Schema.String,
+  params: Schema.optional(Schema.Array(SqlParamValue)),
+  format: Schema.optional(QueryFormat),
+  /** Rows at most. JSON answers default to the server's `--max-rows`; streams are unbounded. */
+  limit: Schema.optional(PositiveInt),
+})
+export type QueryRequest = typeof QueryRequest.Type
+
+export const JobRequest = Schema.Struct({
+  source: Schema.Literals(["mixpanel", "file"]),
+  kind: Schema.Literals(["events", "profiles"]),
+  table: Schema.String,
+  /** Events: inclusive `YYYY-MM-DD` range (Mixpanel source). */
+  from: Schema.optional(Day),
+  to: Schema.optional(Day),
+  /** What to do when the table exists: fail (create), add a range (append), rebuild (replace). */
+  mode: Schema.optional(Schema.Literals(["create", "append", "replace"])),
+  /** Events: refetch the table's last N days and replace them. */
+  lookbackDays: Schema.optional(PositiveInt),
+  /** File source: files or folders, inside the server's import folder. */
+  paths: Schema.optional(Schema.Array(Schema.String)),
+  events: Schema.optional(Schema.Array(Schema.String)),
+  where: Schema.optional(Schema.String),
+  limit: Schema.optional(PositiveInt),
+  cohortId: Schema.optional(PositiveInt),
+  outputProperties: Schema.optional(Schema.Array(Schema.String)),
+  distinctIds: Schema.optional(Schema.Array(Schema.String)),
+  groupId: Schema.optional(Schema.String),
+})
+export type JobRequest = typeof JobRequest.Type
+
+export const JobStatus = Schema.Literals(["queued", "running", "succeeded", "failed", "cancelled"])
+export type JobStatus = typeof JobStatus.Type
+
+export const JobProgress = Schema.Struct({
+  unit: Schema.NullOr(Schema.String),
+  unitsTotal: Schema.NullOr(Schema.Number),
+  unitsDone: Schema.Number,
+  rowsReceived: Schema.Number,
+  bytesReceived: Schema.Number,
+  rowsStored: Schema.Number,
+  /** Set while the scheduler holds requests back for the upstream's rate limits. */
+  waiting: Schema.NullOr(
+    Schema.Struct({ reason: Schema.String, until: Schema.NullOr(Schema.Number) }),
+  ),
+})
+export type JobProgress = typeof JobProgress.Type
+
+export const Job = Schema.Struct({
+  id: Schema.String,
+  status: JobStatus,
+  request: JobRequest,
+  createdAt: Schema.String,
+  startedAt: Schema.NullOr(Schema.String),
+  finishedAt: Schema.NullOr(Schema.String),
+  progress: JobProgress,
+  result: Schema.NullOr(Schema.Record(Schema.String, Schema.Unknown)),
+  error: Schema.NullOr(Schema.Struct({ _tag: Schema.String, message: Schema.String })),
+})
+export type Job = typeof Job.Type
+
+const TableName = { name: Schema.String }
+const JobId = { id: Schema.String }
+
+export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
+  .add(HttpApiEndpoint.get("health", "/health", { success: Health }))
+  .annotateMerge(
+    OpenApi.annotations({ title: "System", description: "Liveness; no token needed." }),
+  ) {}
+
+export class TablesApi extends HttpApiGroup.make("tables")
+  .add(
+    HttpApiEndpoint.get("list", "/tables", {
+      success: Schema.Array(TableInfo),
+      error: StorageFailure,
+    }),
+    HttpApiEndpoint.get("get", "/tables/:name", {
+      params: TableName,
+      success: TableDetail,
+      error: [TableNotFound, InvalidTableName, StorageFailure],
+    }),
+    HttpApiEndpoint.get("sample", "/tables/:name/sample", {
+      params: TableName,
+      query: { n: Schema.optional(PositiveInt) },
+      success: Rows,
+      error: [TableNotFound, InvalidTableName, QueryError, StorageFailure],
+    }),
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({ title: "Tables", description: "What the database holds." }),
+  ) {}
+
+export class QueryApi extends HttpApiGroup.make("query")
+  .add(
+    HttpApiEndpoint.post("run", "/query", {
+      payload: QueryRequest,
+      success: [
+        Rows,
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" })),
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv" })),
+      ],
+      error: [ForbiddenStatement, QueryError, QueryTimeout, StorageFailure],
+    }),
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Query",
+      description:
+        "Read-only SQL. `json` answers `{columns, rows}`; `ndjson` (one object per row) and `csv` stream.",
+    }),
+  ) {}
+
+export class JobsApi extends HttpApiGroup.make("jobs")
+  .add(
+    HttpApiEndpoint.post("create", "/jobs", {
+      payload: JobRequest,
+      success: Job.pipe(HttpApiSchema.status(202)),
+      error: [InvalidJob, ForbiddenPath, InvalidTableName],
+    }),
+    HttpApiEndpoint.get("list", "/jobs", { success: Schema.Array(Job) }),
+    HttpApiEndpoint.get("get", "/jobs/:id", { params: JobId, success: Job, error: JobNotFound }),
+    HttpApiEndpoint.get("events", "/jobs/:id/events", {
+      params: JobId,
+      success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/event-stream" })),
+      error: JobNotFound,
+    }),
+    HttpApiEndpoint.delete("cancel", "/jobs/:id", {
+      params: JobId,
+      success: Job,
+      error: JobNotFound,
+    }),
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Jobs",
+      description:
+        "Fetch jobs, one writer at a time (FIFO). Progress as JSON or server-sent events.",
+    }),
+  ) {}
+
+export class Api extends HttpApi.make("mp-server")
+  .add(SystemApi)
+  .add(TablesApi)
+  .add(QueryApi)
+  .add(JobsApi)
+  .middleware(RequestValidation)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "mixpanel-data server",
+      description:
+        "Mixpanel events and profiles in DuckDB, over HTTP. Every route but /health needs `Authorization: Bearer <token>`.",
+    }),
+  ) {}

@@ -1,0 +1,56 @@
+import { createServer } from "node:http"
+import { NodeHttpServer } from "@effect/platform-node"
+import { Storage, storageLayer } from "@mixpanel-data/core"
+import { Effect, Layer } from "effect"
+import { HttpRouter } from "effect/http"
+import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { Api } from "./Api.js"
+import { AuthorizationLive, RequestValidationLive, RequireTokenEverywhere } from "./auth.js"
+import { HandlersLive } from "./handlers.js"
+import { Jobs, make as makeJobs } from "./Jobs.js"
+import { makeJobWork } from "./job-work.js"
+import { lockDownDatabase } from "./lockdown.js"
+import { layer as QueryRunnerLive } from "./QueryRunner.js"
+import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
+import { layer as SqlGuardLive } from "./SqlGuard.js"
+
+/** The whole server as one layer: database, services, routes and the listening socket. */
+export const serverLayer = (config: ServerConfigShape) => {
+  const ConfigLive = Layer.succeed(ServerConfig, config)
+
+  const StorageLive = Layer.effectDiscard(lockDownDatabase(config.spoolDir)).pipe(
+    Layer.provideMerge(storageLayer({ mode: "file", path: config.options.db })),
+  )
+
+  const JobsLive = Layer.effect(
+    Jobs,
+    Effect.flatMap(Storage, (storage) => makeJobs(makeJobWork(storage, config.spoolDir))),
+  )
+
+  const ApiLive = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+    Layer.provide(HandlersLive),
+    Layer.provide([AuthorizationLive, RequestValidationLive]),
+  )
+
+  // Scalar's script is bundled with effect and inlined in the page: /docs works offline.
+  const DocsLive = HttpApiScalar.layer(Api, {
+    path: "/docs",
+    scalar: { withDefaultFonts: false },
+  })
+
+  const Routes = Layer.mergeAll(ApiLive, DocsLive, RequireTokenEverywhere)
+
+  return HttpRouter.serve(Routes, { disableLogger: true }).pipe(
+    Layer.provideMerge(
+      NodeHttpServer.layer(createServer, {
+        port: config.options.port,
+        host: config.options.host,
+        gracefulShutdownTimeout: "2 seconds",
+      }),
+    ),
+    Layer.provide(Layer.mergeAll(QueryRunnerLive, JobsLive)),
+    Layer.provide(SqlGuardLive),
+    Layer.provideMerge(StorageLive),
+    Layer.provideMerge(ConfigLive),
+  )
+}
