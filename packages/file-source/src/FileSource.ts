@@ -97,7 +97,7 @@ const profileBatches = (
     for await (const values of splitJsonValues(openBytes(input, stdin, counter))) {
       const out: Array<ProfileRecord> = []
       for (const value of values) {
-        const r = profilesOfValue(value.text)
+        const r = profilesOfValue(value.text, config.timeZone)
         if (typeof r === "string") throw new Located(invalid(file, r, value.line))
         for (const p of r) out.push(p)
       }
