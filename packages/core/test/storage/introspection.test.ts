@@ -180,7 +180,7 @@ describe("introspection and management", () => {
     )
     expect(out.sample.rows).toHaveLength(10)
     expect(out.sample.columns.map((c) => c.name)).toContain("properties")
-    expect(typeof (out.sample.rows[0]?.[4] as Record<string, unknown>).$browser).toBe("string")
+    expect(typeof (out.sample.rows[0]![4] as Record<string, unknown>).$browser).toBe("string")
     expect(out.all.rows).toHaveLength(200)
     expect(out.summary.map((c) => c.column)).toEqual([
       "event_name",

@@ -52,7 +52,7 @@ describe("loadEventsJsonl", () => {
     const props = {
       $os: "Mac OS X",
       nested: { a: [1, "ü", { b: null }] },
-      big: 12345678901234567890,
+      big: 12345678901234567000,
       empty: {},
     }
     const plain = writeLines(dir, "a.jsonl", [
