@@ -10,6 +10,8 @@ export interface Globals {
   readonly quiet: boolean
   readonly progress: boolean
   readonly verbose: boolean
+  /** Retries of a failed API request; the adapter's default when undefined. */
+  readonly maxRetries: number | undefined
   /** ANSI colours on stdout (a TTY, and NO_COLOR unset). */
   readonly color: boolean
   readonly env: Readonly<Record<string, string | undefined>>
@@ -27,6 +29,7 @@ export const readGlobals = (opts: Record<string, unknown>): Globals => {
     quiet: opts.quiet === true,
     progress: opts.progress !== false && opts.quiet !== true,
     verbose: opts.verbose === true,
+    maxRetries: typeof opts.maxRetries === "number" ? opts.maxRetries : undefined,
     color: !noColor && process.stdout.isTTY === true,
     env,
   }

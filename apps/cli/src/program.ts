@@ -64,7 +64,12 @@ export const buildProgram = (): Command => {
     .option("--format <format>", "output: table, json, jsonl or csv (export: parquet, csv, jsonl)")
     .option("-q, --quiet", "print results and errors only")
     .option("--no-progress", "no progress on stderr")
-    .option("--verbose", "stack traces with errors")
+    .option("--verbose", "stack traces with errors, and each retry")
+    .option(
+      "--max-retries <n>",
+      "retries of a failed API request before giving up (default 8)",
+      integer("--max-retries", 0),
+    )
     .showSuggestionAfterError(true)
     .addHelpText(
       "after",

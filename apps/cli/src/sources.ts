@@ -30,7 +30,11 @@ export const mixpanelConfig = (
     if (error instanceof MixpanelConfigError) throw new CliError("BadArguments", error.message)
     throw error
   }
-  return overrides.workers === undefined ? config : { ...config, workers: overrides.workers }
+  return {
+    ...config,
+    ...(overrides.workers !== undefined ? { workers: overrides.workers } : {}),
+    ...(globals.maxRetries !== undefined ? { retry: { maxRetries: globals.maxRetries } } : {}),
+  }
 }
 
 /** Opens the Mixpanel source for the length of the surrounding scope. */

@@ -49,10 +49,10 @@ export const query = async (globals: Globals, sqlArg: string | undefined, opts: 
       )
     }
     return Effect.gen(function* () {
-      const columns = yield* storage.queryColumns(sql)
-      const encoder = makeRowEncoder(format, columns)
+      const opened = yield* storage.openQuery(sql)
+      const encoder = makeRowEncoder(format, opened.columns)
       yield* write(encoder.begin())
-      yield* Stream.runForEach(storage.queryStream(sql), (batch) => write(encoder.rows(batch)))
+      yield* Stream.runForEach(opened.rows, (batch) => write(encoder.rows(batch)))
       yield* write(encoder.end())
     })
   })
