@@ -58,7 +58,8 @@ const describeRange = (state: TableState) =>
  * - No table: everything, fresh.
  * - `replace`: everything, into a staging table swapped in at the end.
  * - `append`: every day of the range merged deduplicated (days already held are fetched
- *   again: overlaps never duplicate), plus lookback days replaced.
+ *   again: overlaps never duplicate), plus lookback days replaced, plus the missing days of an
+ *   incomplete table's recorded range.
  * - default: the same fetch (range, filters, source) of an incomplete table resumes its
  *   missing days; of a complete one, refreshes only its lookback days. Anything else is a
  *   conflict the caller turns into `TableExists` with a hint.
@@ -84,6 +85,12 @@ export const planFetch = (args: {
   }
   if (mode === "append") {
     const days = new Map<string, DayWrite>()
+    // An interrupted earlier fetch: its missing days come too, so "complete" stays true to its word.
+    if (!state.complete && state.fromDate !== null && state.toDate !== null) {
+      for (const day of daysBetween(state.fromDate, state.toDate)) {
+        if (!state.days.has(day)) days.set(day, "replace")
+      }
+    }
     for (const day of range) days.set(day, "merge")
     for (const day of refresh) days.set(day, "replace")
     return { _tag: "Update", days, skipped: 0, widen }
