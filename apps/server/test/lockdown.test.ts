@@ -1,0 +1,85 @@
+import { writeFileSync } from "node:fs"
+import { join } from "node:path"
+import { makeStorage, Storage, type StorageShape } from "@mixpanel-data/core"
+import { Effect, Stream } from "effect"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { lockDownDatabase } from "../src/lockdown.js"
+import { removeDir, tempDir } from "./harness.js"
+
+let dir: string
+let spool: string
+
+beforeAll(() => {
+  dir = tempDir()
+  spool = tempDir("mp-server-spool-test-")
+  writeFileSync(join(spool, "chunk.jsonl"), '{"a":1}\n')
+  writeFileSync(join(dir, "secret.txt"), "not for queries\n")
+})
+
+afterAll(() => {
+  removeDir(dir)
+  removeDir(spool)
+})
+
+/** The served instance after lockdown: what even an unguarded statement can reach. */
+const withLockedStorage = <A>(body: (storage: StorageShape) => Effect.Effect<A, unknown>) =>
+  Effect.runPromise(
+    Effect.scoped(
+      Effect.gen(function* () {
+        const storage = yield* makeStorage({ mode: "file", path: join(dir, "data.duckdb") })
+        yield* lockDownDatabase(spool).pipe(Effect.provideService(Storage, storage))
+        return yield* body(storage)
+      }),
+    ),
+  )
+
+const failure = (storage: StorageShape, sql: string) =>
+  Effect.map(Effect.flip(storage.query(sql)), (error) => error.message)
+
+describe("database lockdown (the wall behind the SQL guard)", () => {
+  it("refuses files outside the spool folder, ATTACH, COPY and re-enabling access", async () => {
+    const messages = await withLockedStorage((storage) =>
+      Effect.all([
+        failure(storage, `SELECT * FROM read_text('${join(dir, "secret.txt")}')`),
+        failure(storage, "SELECT * FROM read_csv('/etc/passwd')"),
+        failure(storage, `ATTACH '${join(dir, "other.duckdb")}' AS other`),
+        failure(storage, `COPY (SELECT 1) TO '${join(dir, "out.csv")}'`),
+        failure(storage, "SET enable_external_access = true"),
+        failure(storage, `SET allowed_directories = ['/']`),
+      ]),
+    )
+    for (const message of messages.slice(0, 4)) expect(message).toMatch(/Permission Error|disabled/)
+    expect(messages[4]).toContain("Cannot enable external access")
+    expect(messages[5]).toContain("Cannot change allowed_directories")
+  })
+
+  it("still lets the engine write tables and load spooled chunks", async () => {
+    const result = await withLockedStorage((storage) =>
+      Effect.gen(function* () {
+        const created = yield* storage.createEventsTable(
+          "events",
+          Stream.make({
+            eventName: "Sign Up",
+            time: new Date("2024-03-01T00:00:00Z"),
+            distinctId: "u1",
+            insertId: "i1",
+            properties: { a: 1 },
+          }),
+          {
+            type: "events",
+            fetchedAt: new Date(),
+            fromDate: "2024-03-01",
+            toDate: "2024-03-01",
+            filters: {},
+            source: { name: "test", params: {} },
+          },
+        )
+        const spooled = yield* storage.query(
+          `SELECT count(*)::INTEGER FROM read_json_objects('${join(spool, "chunk.jsonl")}')`,
+        )
+        return { created, spooled: spooled.rows[0]?.[0] }
+      }),
+    )
+    expect(result).toEqual({ created: 1, spooled: 1 })
+  })
+})
