@@ -53,7 +53,13 @@ describe("mp basics", () => {
     const account = await mp(["--account", "ghost", "inspect", "tables"])
     expect(account.code).toBe(4)
     expect(errorLine(account)).toMatch(/AccountNotFound/)
-    const file = await mp(["--db", join(home, "x.duckdb"), "import", "events", join(home, "nope.jsonl")])
+    const file = await mp([
+      "--db",
+      join(home, "x.duckdb"),
+      "import",
+      "events",
+      join(home, "nope.jsonl"),
+    ])
     expect(file.code).toBe(4)
     expect(errorLine(file)).toMatch(/FileNotFound/)
   })
@@ -65,7 +71,16 @@ describe("mp basics", () => {
   })
 
   it("fetch without credentials is an authentication error (2)", async () => {
-    const r = await mp(["--db", join(home, "a.duckdb"), "fetch", "events", "--from", "2024-01-01", "--to", "2024-01-01"])
+    const r = await mp([
+      "--db",
+      join(home, "a.duckdb"),
+      "fetch",
+      "events",
+      "--from",
+      "2024-01-01",
+      "--to",
+      "2024-01-01",
+    ])
     expect(r.code).toBe(2)
     expect(errorLine(r)).toMatch(/MissingCredentials/)
   })
@@ -81,7 +96,12 @@ describe("mp auth", () => {
   /** Only HOME: the accounts file is the whole story. */
   const mp = (args: ReadonlyArray<string>, input?: string) =>
     f.mp(args, {
-      env: { MP_API_URL: undefined, MP_USERNAME: undefined, MP_SECRET: undefined, MP_PROJECT_ID: undefined },
+      env: {
+        MP_API_URL: undefined,
+        MP_USERNAME: undefined,
+        MP_SECRET: undefined,
+        MP_PROJECT_ID: undefined,
+      },
       ...(input !== undefined ? { input } : {}),
     })
 
@@ -106,10 +126,21 @@ describe("mp auth", () => {
     expect(add.stdout + add.stderr).not.toContain(secret)
     const file = join(f.dir, ".mp", "config.toml")
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readFileSync(file, "utf8")).toContain('[accounts.sim]')
+    expect(readFileSync(file, "utf8")).toContain("[accounts.sim]")
 
     const wrong = await mp(
-      ["auth", "add", "bad", "--username", "x", "--project-id", "1", "--api-url", f.sim.url, "--secret-stdin"],
+      [
+        "auth",
+        "add",
+        "bad",
+        "--username",
+        "x",
+        "--project-id",
+        "1",
+        "--api-url",
+        f.sim.url,
+        "--secret-stdin",
+      ],
       "wrong-secret\n",
     )
     expect(wrong.code).toBe(0)
@@ -136,7 +167,9 @@ describe("mp auth", () => {
     // the default account also names the default database
     const tables = await mp(["--account", "sim", "inspect", "tables"])
     expect(tables.code).toBe(4)
-    expect(errorLine(tables)).toContain(join(f.dir, ".mp", "data", `${f.sim.auth.projectId}.duckdb`))
+    expect(errorLine(tables)).toContain(
+      join(f.dir, ".mp", "data", `${f.sim.auth.projectId}.duckdb`),
+    )
 
     expect((await mp(["auth", "remove", "bad"])).code).toBe(0)
     expect((await mp(["auth", "remove", "bad"])).code).toBe(4)
