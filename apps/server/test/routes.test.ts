@@ -55,7 +55,7 @@ describe("GET /health", () => {
   it("answers without a token, with memory and job counts", async () => {
     const response = await fetch(`${server.url}/health`)
     expect(response.status).toBe(200)
-    const body = await response.json()
+    const body: any = await response.json()
     expect(body.status).toBe("ok")
     expect(body.memory.rssBytes).toBeGreaterThan(0)
     expect(body.memory.peakRssBytes).toBeGreaterThanOrEqual(body.memory.rssBytes)

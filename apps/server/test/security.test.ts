@@ -47,7 +47,7 @@ describe("authentication", () => {
     ]) {
       const response = await fetch(`${server.url}${path}`, init(headers))
       expect(response.status, JSON.stringify(headers)).toBe(401)
-      const body = await response.json()
+      const body: any = await response.json()
       expect(body._tag).toBe("Unauthorized")
       expect(typeof body.message).toBe("string")
       expect(JSON.stringify(body)).not.toContain(server.token)
