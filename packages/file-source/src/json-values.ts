@@ -25,7 +25,8 @@ const BACKSLASH = 0x5c
 const COMMA = 0x2c
 const NEWLINE = 0x0a
 
-const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09
+/** JSON whitespace, and a byte-order mark some editors write at the start. */
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09 || c === 0xfeff
 
 /**
  * Splits a byte stream into top-level JSON values without parsing them: concatenated or

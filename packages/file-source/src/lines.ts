@@ -15,8 +15,14 @@ export async function* splitLines(chunks: AsyncIterable<Buffer>): AsyncGenerator
   const decoder = new StringDecoder("utf8")
   let carry = ""
   let lineNo = 1
+  let first = true
   for await (const chunk of chunks) {
-    const text = carry + decoder.write(chunk)
+    let text = carry + decoder.write(chunk)
+    if (first && text.length > 0) {
+      // A byte-order mark some editors write is not part of the first line.
+      if (text.charCodeAt(0) === 0xfeff) text = text.slice(1)
+      first = false
+    }
     const parts = text.split("\n")
     carry = parts.pop() ?? ""
     if (parts.length > 0) {

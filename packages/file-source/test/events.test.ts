@@ -160,3 +160,12 @@ describe("file source: events", () => {
     expect(names).toEqual(["Purchase"])
   })
 })
+
+describe("file source: encodings", () => {
+  it("ignores a byte-order mark at the start of a file", async () => {
+    const dir = tempDir()
+    const file = join(dir, "bom.jsonl")
+    writeFileSync(file, `\uFEFF${text}`)
+    expect(await collectEvents(makeFileSource({ paths: [file] }))).toHaveLength(3)
+  })
+})

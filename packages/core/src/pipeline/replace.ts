@@ -1,5 +1,5 @@
 import { Effect, Exit } from "effect"
-import type { StorageError } from "../errors.js"
+import { type StorageError, TableExists } from "../errors.js"
 import { Storage } from "../Storage.js"
 
 /**
@@ -15,6 +15,26 @@ const dropIfExists = (name: string): Effect.Effect<void, StorageError, Storage> 
   })
 
 /**
+ * Drops what a killed replace left behind. A staging table is always incomplete; a complete
+ * table of that name is someone's data, and stops the replace instead.
+ */
+const dropLeftover = (table: string, staging: string): Effect.Effect<void, StorageError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    if (!(yield* storage.tableExists(staging))) return
+    const info = (yield* storage.listTables).find(
+      (t) => t.name.toLowerCase() === staging.toLowerCase(),
+    )
+    if (info?.complete === true) {
+      return yield* new TableExists({
+        table: staging,
+        hint: `Replacing "${table}" builds its new copy under this name. Rename or drop it first.`,
+      })
+    }
+    yield* storage.dropTable(staging)
+  })
+
+/**
  * Rebuilds `table` atomically: `build` fills `staging` (left over from a killed run, it is
  * dropped first), then one transaction drops the old table, renames the staging table and
  * moves its metadata and manifest over. Until that commit the old table is untouched; if
@@ -27,7 +47,7 @@ export const replaceTable = <E, R>(
 ): Effect.Effect<void, E | StorageError, R | Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    yield* dropIfExists(staging)
+    yield* dropLeftover(table, staging)
     yield* build.pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit) ? Effect.void : Effect.ignore(dropIfExists(staging)),

@@ -158,6 +158,33 @@ describe("fetchEvents modes", () => {
     expect(replaced.tables.map((t) => [t.name, t.complete])).toEqual([["ev", true]])
   })
 
+  it("replace clears what a killed replace left, but never a complete table in its way", async () => {
+    const dir = tempDir()
+    const path = join(dir, "db.duckdb")
+    const request = { from: "2024-03-01", to: "2024-03-02" }
+    const data = dataFor(march(1, 2), 5)
+    const source = makeTestSource({ data, dir })
+    const failing = makeTestSource({ data, dir, failDays: new Set(["2024-03-02"]) })
+    const out = await withDb(
+      path,
+      Effect.gen(function* () {
+        yield* fetchEvents({ source, table: "ev", request })
+        // What a replace killed mid-way leaves: an incomplete staging table.
+        yield* Effect.flip(fetchEvents({ source: failing, table: "ev__replacing", request }))
+        yield* fetchEvents({ source, table: "ev", request, mode: "replace" })
+        const afterLeftover = (yield* listing).map((t) => t.name)
+        yield* fetchEvents({ source, table: "ev__replacing", request })
+        const blocked = yield* Effect.flip(
+          fetchEvents({ source, table: "ev", request, mode: "replace" }),
+        )
+        return { afterLeftover, blocked, tables: (yield* listing).map((t) => t.name) }
+      }),
+    )
+    expect(out.afterLeftover).toEqual(["ev"])
+    expect(out.blocked).toMatchObject({ _tag: "TableExists", table: "ev__replacing" })
+    expect(out.tables).toEqual(["ev", "ev__replacing"])
+  })
+
   it("lookback refetches the last days and replaces them (late events, changed copies)", async () => {
     const dir = tempDir()
     const path = join(dir, "db.duckdb")
