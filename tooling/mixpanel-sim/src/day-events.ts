@@ -1,6 +1,7 @@
 import {
   companyNames,
   currencies,
+  type Product,
   pages,
   products,
   referrers,
@@ -12,20 +13,30 @@ import { Rng } from "./rng.js"
 import type { SimUser } from "./users.js"
 
 /** One delivered copy of an event (a redelivered duplicate is a second object). */
-export interface SimEvent {
-  readonly name: string
-  readonly user: SimUser
-  /** True UTC epoch milliseconds. */
-  readonly timeMs: number
-  /** Null for events delivered without `$insert_id`. */
-  readonly insertId: string | null
-  readonly processingMs: number
+export class SimEvent {
+  private parsed: Readonly<Record<string, unknown>> | undefined
+  constructor(
+    readonly name: string,
+    readonly user: SimUser,
+    /** True UTC epoch milliseconds. */
+    readonly timeMs: number,
+    /** Null for events delivered without `$insert_id`. */
+    readonly insertId: string | null,
+    readonly processingMs: number,
+    /** Event-specific properties as JSON members without braces (may be empty). */
+    readonly propsJson: string,
+    /** True for the second delivery of an event. */
+    readonly duplicate: boolean,
+    /** Position in the served stream (copies arrive a little after the original). */
+    readonly streamKey: number,
+  ) {}
+
   /** Event-specific properties (the user's common ones live on `user.eventProps`). */
-  readonly props: Readonly<Record<string, unknown>>
-  /** True for the second delivery of an event. */
-  readonly duplicate: boolean
-  /** Position in the served stream (copies arrive a little after the original). */
-  readonly streamKey: number
+  get props(): Readonly<Record<string, unknown>> {
+    if (this.parsed === undefined)
+      this.parsed = JSON.parse(`{${this.propsJson}}`) as Record<string, unknown>
+    return this.parsed
+  }
 }
 
 const SLOT_MS = 900_000
@@ -122,6 +133,48 @@ const priceIn = (usd: number, currency: string): number => {
   return currency === "JPY" || currency === "INR" ? Math.round(usd * rate) : round2(usd * rate)
 }
 
+const jsonCache = new Map<unknown, string>()
+/** JSON of a value from a finite pool, cached. */
+const J = (v: unknown): string => {
+  let j = jsonCache.get(v)
+  if (j === undefined) {
+    j = JSON.stringify(v)
+    jsonCache.set(v, j)
+  }
+  return j
+}
+
+const itemJsonCache = new Map<string, string>()
+const itemJson = (p: Product, currency: string): string => {
+  const key = `${p.id}|${currency}`
+  let j = itemJsonCache.get(key)
+  if (j === undefined) {
+    j = JSON.stringify({
+      id: p.id,
+      name: p.name,
+      category: p.category,
+      price: priceIn(p.price, currency),
+    })
+    itemJsonCache.set(key, j)
+  }
+  return j
+}
+
+const productById = new Map(products.map((p) => [p.id, p]))
+const URL_BASE = "https://shop.example.com"
+const signupMethods = ["email", "google", "apple"]
+const screens = ["Home", "Search", "Product", "Cart", "Profile", "設定"]
+const channels = ["whatsapp", "email", "link", "line"]
+const messages = [
+  "Love this 😍",
+  "¡Genial! 👍",
+  "これ好き",
+  "תראה את זה",
+  "Check this out → 🔥",
+  "مرحبا",
+]
+const payments = ["card", "paypal", "apple_pay"]
+
 /** Generates the events of one session (in time order) into `out`. */
 const session = (
   ds: Dataset,
@@ -136,162 +189,119 @@ const session = (
   const slotEnd = slotStart + SLOT_MS
   const web = user.platform.lib === "web"
   const signingUp = firstOfDay && user.signupDay === day
+  const cur = user.currency
   let t = slotStart + r.int(300_000)
   const length = Math.min(30, 2 + Math.floor(r.exp(4.6)))
   let cart: string[] = []
   let checkout = false
-  const emit = (name: string, props: Record<string, unknown>): void => {
+  const emit = (name: string, json: string): void => {
     const insertId = r.chance(0.01) ? null : r.hex(16)
     const late = r.chance(0.02)
     const processingMs = late
       ? t + (1 + r.int(5)) * DAY_MS + r.int(DAY_MS)
       : t + 500 + Math.floor(r.exp(20_000))
-    const ev: SimEvent = {
-      name,
-      user,
-      timeMs: t,
-      insertId,
-      processingMs,
-      props,
-      duplicate: false,
-      streamKey: t,
-    }
-    out.push(ev)
+    out.push(new SimEvent(name, user, t, insertId, processingMs, json, false, t))
     if (r.chance(0.01)) {
-      out.push({
-        ...ev,
-        processingMs: processingMs + 1000 + r.int(3_600_000),
-        duplicate: true,
-        streamKey: Math.min(t + 1000 + r.int(600_000), slotEnd - 1),
-      })
+      out.push(
+        new SimEvent(
+          name,
+          user,
+          t,
+          insertId,
+          processingMs + 1000 + r.int(3_600_000),
+          json,
+          true,
+          Math.min(t + 1000 + r.int(600_000), slotEnd - 1),
+        ),
+      )
     }
   }
-  const url = (path: string): string => `https://shop.example.com${path}`
   for (let n = 0; n < length; n++) {
     if (n === 0) {
       if (web) {
         const [path, title] = r.pick(pages)
         const utm = r.pick(utmSources)
-        const props: Record<string, unknown> = {
-          $current_url: url(path),
-          page_title: title,
-          $referrer: r.pick(referrers),
+        let json = `"$current_url":${J(URL_BASE + path)},"page_title":${J(title)},"$referrer":${J(r.pick(referrers))}`
+        if (utm !== null) {
+          json += `,"utm":{"source":${J(utm)},"medium":${utm === "newsletter" ? '"email"' : '"cpc"'},"campaign":${r.chance(0.5) ? '"spring_sale"' : "null"}}`
         }
-        if (utm !== null)
-          props.utm = {
-            source: utm,
-            medium: utm === "newsletter" ? "email" : "cpc",
-            campaign: r.chance(0.5) ? "spring_sale" : null,
-          }
-        emit("Page View", props)
+        emit("Page View", json)
       } else {
-        emit("App Open", {
-          first_open: signingUp,
-          $app_build_number: r.range(100, 999),
-          battery: { level: round2(r.next()), charging: r.chance(0.3) },
-        })
+        emit(
+          "App Open",
+          `"first_open":${signingUp},"$app_build_number":${r.range(100, 999)},"battery":{"level":${round2(r.next())},"charging":${r.chance(0.3)}}`,
+        )
       }
     } else if (n === 1 && signingUp) {
-      emit("Sign Up", {
-        method: r.pick(["email", "google", "apple"]),
-        plan: user.plan,
-        referral_code: r.chance(0.2) ? r.hex(3).toUpperCase() : null,
-        consents: r.chance(0.5) ? ["terms", "marketing"] : ["terms"],
-      })
+      const referral = r.chance(0.2) ? `"${r.hex(3).toUpperCase()}"` : "null"
+      const consents = r.chance(0.5) ? '["terms","marketing"]' : '["terms"]'
+      emit(
+        "Sign Up",
+        `"method":${J(r.pick(signupMethods))},"plan":${J(user.plan)},"referral_code":${referral},"consents":${consents}`,
+      )
     } else {
       const x = r.next()
       if (checkout && user.buyer && x < 0.7) {
-        const items = cart.map((id) => {
-          const p = products.find((q) => q.id === id)!
-          return { id, qty: 1 + (r.chance(0.2) ? 1 : 0), price: priceIn(p.price, user.currency) }
-        })
         let amount = 0
-        for (const it of items) amount += it.qty * it.price
-        emit("Purchase", {
-          amount:
-            user.currency === "JPY" || user.currency === "INR"
-              ? Math.round(amount)
-              : round2(amount),
-          currency: user.currency,
-          order_id: `o-${r.hex(6)}`,
-          items,
-          coupon: r.chance(0.15) ? "WELCOME10" : null,
-          payment: { method: r.pick(["card", "paypal", "apple_pay"]), "3ds": r.chance(0.5) },
-        })
+        let items = ""
+        for (const id of cart) {
+          const qty = 1 + (r.chance(0.2) ? 1 : 0)
+          const price = priceIn(productById.get(id)!.price, cur)
+          amount += qty * price
+          items += `${items === "" ? "" : ","}{"id":${J(id)},"qty":${qty},"price":${price}}`
+        }
+        amount = cur === "JPY" || cur === "INR" ? Math.round(amount) : round2(amount)
+        const coupon = r.chance(0.15) ? '"WELCOME10"' : "null"
+        emit(
+          "Purchase",
+          `"amount":${amount},"currency":${J(cur)},"order_id":"o-${r.hex(6)}","items":[${items}],"coupon":${coupon},"payment":{"method":${J(r.pick(payments))},"3ds":${r.chance(0.5)}}`,
+        )
         cart = []
         checkout = false
       } else if (cart.length > 0 && !checkout && x < 0.35) {
         checkout = true
         let value = 0
-        for (const id of cart)
-          value += priceIn(products.find((q) => q.id === id)!.price, user.currency)
-        const props: Record<string, unknown> = {
-          cart_value: round2(value),
-          currency: user.currency,
-          items_count: cart.length,
-        }
-        if (web) props.$current_url = url("/checkout")
-        emit("Checkout Started", props)
+        for (const id of cart) value += priceIn(productById.get(id)!.price, cur)
+        let json = `"cart_value":${round2(value)},"currency":${J(cur)},"items_count":${cart.length}`
+        if (web) json += `,"$current_url":"${URL_BASE}/checkout"`
+        emit("Checkout Started", json)
       } else if (x < 0.55) {
         const p = r.pick(products)
-        const props: Record<string, unknown> = {
-          item: {
-            id: p.id,
-            name: p.name,
-            category: p.category,
-            price: priceIn(p.price, user.currency),
-          },
-          position: r.range(1, 24),
-        }
-        if (web) props.$current_url = url(`/products/${p.id}`)
-        emit("View Item", props)
+        let json = `"item":${itemJson(p, cur)},"position":${r.range(1, 24)}`
+        if (web) json += `,"$current_url":"${URL_BASE}/products/${p.id}"`
+        emit("View Item", json)
         if (r.chance(user.buyer ? 0.45 : 0.25) && n + 1 < length) {
           t += 2000 + Math.floor(r.exp(15_000))
           if (t >= slotEnd - 1000) break
           cart = [...cart, p.id].slice(-5)
-          emit("Add to Cart", {
-            item_id: p.id,
-            item_name: p.name,
-            category: p.category,
-            price: priceIn(p.price, user.currency),
-            quantity: 1,
-            cart_size: cart.length,
-            cart_items: cart,
-          })
+          emit(
+            "Add to Cart",
+            `"item_id":${J(p.id)},"item_name":${J(p.name)},"category":${J(p.category)},"price":${priceIn(p.price, cur)},"quantity":1,"cart_size":${cart.length},"cart_items":${JSON.stringify(cart)}`,
+          )
           n++
         }
       } else if (x < 0.68) {
-        emit("Search", {
-          query: r.pick(searchQueries),
-          results_count: r.int(120),
-          filters: {
-            category: r.chance(0.3) ? r.pick(products).category : null,
-            price_max: r.chance(0.3) ? r.pick([50, 100, 500]) : null,
-          },
-        })
+        const category = r.chance(0.3) ? J(r.pick(products).category) : "null"
+        const priceMax = r.chance(0.3) ? String(r.pick([50, 100, 500])) : "null"
+        emit(
+          "Search",
+          `"query":${J(r.pick(searchQueries))},"results_count":${r.int(120)},"filters":{"category":${category},"price_max":${priceMax}}`,
+        )
       } else if (x < 0.985) {
         if (web) {
           const [path, title] = r.pick(pages)
-          emit("Page View", { $current_url: url(path), page_title: title, $referrer: "$direct" })
+          emit(
+            "Page View",
+            `"$current_url":${J(URL_BASE + path)},"page_title":${J(title)},"$referrer":"$direct"`,
+          )
         } else {
-          emit("Screen View", {
-            screen: r.pick(["Home", "Search", "Product", "Cart", "Profile", "設定"]),
-          })
+          emit("Screen View", `"screen":${J(r.pick(screens))}`)
         }
       } else {
-        emit("Share", {
-          channel: r.pick(["whatsapp", "email", "link", "line"]),
-          message: r.pick([
-            "Love this 😍",
-            "¡Genial! 👍",
-            "これ好き",
-            "תראה את זה",
-            "Check this out → 🔥",
-            "مرحبا",
-          ]),
-          recipients: [],
-          meta: { nested: { depth: 2, tags: ["a", "b"], company: r.pick(companyNames) } },
-        })
+        emit(
+          "Share",
+          `"channel":${J(r.pick(channels))},"message":${J(r.pick(messages))},"recipients":[],"meta":{"nested":{"depth":2,"tags":["a","b"],"company":${J(r.pick(companyNames))}}}`,
+        )
       }
     }
     t += 2000 + Math.floor(r.exp(25_000))

@@ -43,9 +43,9 @@ export const servedTime = (ds: Dataset, ev: SimEvent, timeInMs: boolean): number
 
 /** One JSONL line (without the newline), exactly as Mixpanel's export writes it. */
 export const formatLine = (ds: Dataset, ev: SimEvent, timeInMs: boolean): string => {
-  const own = JSON.stringify(ev.props)
   const iid = ev.insertId === null ? "" : `,"$insert_id":"${ev.insertId}"`
-  return `{"event":${jsonName(ev.name)},"properties":{"time":${servedTime(ds, ev, timeInMs)},"distinct_id":${jsonDid(ev.user.distinctId)}${iid},"mp_processing_time_ms":${ev.processingMs},${ev.user.eventPropsJson}${own.length > 2 ? `,${own.slice(1)}` : "}"}}`
+  const own = ev.propsJson.length > 0 ? `,${ev.propsJson}` : ""
+  return `{"event":${jsonName(ev.name)},"properties":{"time":${servedTime(ds, ev, timeInMs)},"distinct_id":${jsonDid(ev.user.distinctId)}${iid},"mp_processing_time_ms":${ev.processingMs},${ev.user.eventPropsJson}${own}}}`
 }
 
 /** The properties a client parses from the line, without the volatile ones. */
@@ -103,22 +103,104 @@ export function* queryEvents(ds: Dataset, q: EventQuery): Generator<SimEvent, vo
   }
 }
 
-/** JSONL body chunks of about `chunkChars` characters each. */
+const nameBytes = new Map<string, Buffer>()
+const INSERT_ID = Buffer.from(',"$insert_id":"')
+const PROCESSING = Buffer.from(',"mp_processing_time_ms":')
+const didBytes = new Map<string, Buffer>()
+
+/** Appends JSONL lines to fixed-size buffers without building intermediate strings. */
+class LineWriter {
+  buf = Buffer.allocUnsafe(0)
+  pos = 0
+  constructor(private readonly size: number) {
+    this.buf = Buffer.allocUnsafe(size)
+  }
+
+  /** Makes room for at least `n` more bytes; returns a full chunk when one had to be cut. */
+  ensure(n: number): Buffer | undefined {
+    if (this.pos + n <= this.buf.length) return undefined
+    const full = this.pos > 0 ? this.buf.subarray(0, this.pos) : undefined
+    this.buf = Buffer.allocUnsafe(Math.max(this.size, n))
+    this.pos = 0
+    return full
+  }
+
+  bytes(b: Buffer): void {
+    b.copy(this.buf, this.pos)
+    this.pos += b.length
+  }
+
+  /** Short ASCII strings: a plain loop beats the native call's overhead. */
+  ascii(s: string): void {
+    const buf = this.buf
+    let pos = this.pos
+    for (let i = 0; i < s.length; i++) buf[pos++] = s.charCodeAt(i)
+    this.pos = pos
+  }
+
+  /** A non-negative integer in decimal. */
+  integer(n: number): void {
+    const buf = this.buf
+    if (n < 10) {
+      buf[this.pos++] = 48 + n
+      return
+    }
+    let digits = 0
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) digits++
+    let pos = this.pos + digits
+    this.pos = pos
+    for (let x = n; x >= 1; x = Math.floor(x / 10)) buf[--pos] = 48 + (x % 10)
+  }
+
+  utf8(s: string): void {
+    this.pos += this.buf.write(s, this.pos, "utf8")
+  }
+}
+
+/** JSONL body chunks (about `chunkBytes` each), written straight into buffers. */
 export function* exportChunks(
   ds: Dataset,
   q: EventQuery,
   timeInMs: boolean,
-  chunkChars = 65_536,
-): Generator<string, void, undefined> {
-  let chunk = ""
+  chunkBytes = 131_072,
+): Generator<Buffer, void, undefined> {
+  const w = new LineWriter(chunkBytes)
   for (const ev of queryEvents(ds, q)) {
-    chunk += `${formatLine(ds, ev, timeInMs)}\n`
-    if (chunk.length >= chunkChars) {
-      yield chunk
-      chunk = ""
+    let name = nameBytes.get(ev.name)
+    if (name === undefined) {
+      name = Buffer.from(`{"event":${JSON.stringify(ev.name)},"properties":{"time":`)
+      nameBytes.set(ev.name, name)
     }
+    const did = ev.user.distinctId
+    let didPart = didBytes.get(did)
+    if (didPart === undefined) {
+      if (didBytes.size > 1_000_000) didBytes.clear()
+      didPart = Buffer.from(`,"distinct_id":${JSON.stringify(did)}`)
+      didBytes.set(did, didPart)
+    }
+    const user = ev.user.linePart
+    // Upper bound of the line's size: fixed parts, numbers, and 3 bytes per props character.
+    const max = name.length + didPart.length + user.length + ev.propsJson.length * 3 + 120
+    const full = w.ensure(max)
+    if (full !== undefined) yield full
+    w.bytes(name)
+    w.integer(servedTime(ds, ev, timeInMs))
+    w.bytes(didPart)
+    if (ev.insertId !== null) {
+      w.bytes(INSERT_ID)
+      w.ascii(ev.insertId)
+      w.ascii('"')
+    }
+    w.bytes(PROCESSING)
+    w.integer(ev.processingMs)
+    w.bytes(user)
+    if (ev.propsJson.length > 0) {
+      w.ascii(",")
+      w.utf8(ev.propsJson)
+    }
+    w.ascii("}}\n")
   }
-  if (chunk.length > 0) yield chunk
+  if (w.pos > 0) yield w.buf.subarray(0, w.pos)
 }
 
 /** The id a correct client keys an event on: its `$insert_id`, or the derived one. */

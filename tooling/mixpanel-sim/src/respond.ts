@@ -1,4 +1,6 @@
 import type { IncomingMessage, ServerResponse } from "node:http"
+import { Readable } from "node:stream"
+import { pipeline } from "node:stream/promises"
 import { createGzip } from "node:zlib"
 import type { FaultSpec } from "./faults.js"
 
@@ -61,7 +63,7 @@ const flushed = (res: ServerResponse): Promise<void> =>
 export const sendBody = async (
   req: IncomingMessage,
   res: ServerResponse,
-  chunks: Iterable<string>,
+  chunks: Iterable<string | Buffer>,
   contentType: string,
   fault: FaultSpec | undefined,
 ): Promise<void> => {
@@ -79,7 +81,7 @@ export const sendBody = async (
       done = true
       return undefined
     }
-    return Buffer.from(n.value)
+    return typeof n.value === "string" ? Buffer.from(n.value) : n.value
   }
   while (pendingBytes <= GZIP_THRESHOLD) {
     const b = pull()
@@ -102,6 +104,20 @@ export const sendBody = async (
     return
   }
   res.writeHead(200, headers)
+  if (kind === undefined) {
+    // No fault: let streams pipeline the generator, the compressor and the socket.
+    async function* rest(): AsyncGenerator<Buffer> {
+      yield* pending
+      for (let b = pull(); b !== undefined; b = pull()) yield b
+    }
+    try {
+      if (gzip) await pipeline(Readable.from(rest()), createGzip({ level: 1 }), res)
+      else await pipeline(Readable.from(rest()), res)
+    } catch {
+      res.destroy()
+    }
+    return
+  }
   res.flushHeaders()
 
   // Encoded stage: trickle, gzip truncation, backpressure.

@@ -30,6 +30,8 @@ export interface SimUser {
   readonly eventProps: Readonly<Record<string, unknown>>
   /** `eventProps` as JSON without the braces, spliced into every line. */
   readonly eventPropsJson: string
+  /** `,"distinct_id":<id>` through the user's common properties, UTF-8, as every line has it. */
+  readonly linePart: Buffer
 }
 
 const DAY_MS = 86_400_000
@@ -84,9 +86,10 @@ export const makeUser = (
     platform.lib === "web" ? r.pick([1280, 1440, 1920, 2560]) : r.pick([390, 412, 820])
   if (companyIndex >= 0) eventProps.company_id = `c-${companyIndex}`
   const json = JSON.stringify(eventProps)
+  const distinctId = distinctIdOf(seed, index)
   return {
     index,
-    distinctId: distinctIdOf(seed, index),
+    distinctId,
     place,
     platform,
     browser,
@@ -99,5 +102,6 @@ export const makeUser = (
     currency: currencyOfCountry[place.country] ?? "USD",
     eventProps,
     eventPropsJson: json.slice(1, -1),
+    linePart: Buffer.from(`,${json.slice(1, -1)}`),
   }
 }
