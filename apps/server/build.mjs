@@ -10,6 +10,8 @@ await build({
   entryPoints: { "mp-server": "src/main.ts" },
   outdir: "dist",
   bundle: true,
+  splitting: true,
+  chunkNames: "chunks/[name]-[hash]",
   format: "esm",
   platform: "node",
   target: "node20",

@@ -1,11 +1,3 @@
-import { randomBytes } from "node:crypto"
-import { mkdtempSync, rmSync } from "node:fs"
-import { tmpdir } from "node:os"
-import { join } from "node:path"
-import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Context, Effect, Layer, References } from "effect"
-import { HttpServer } from "effect/http"
-import { serverLayer } from "./app.js"
 import { parseOptions } from "./options.js"
 
 declare const __MP_SERVER_VERSION__: string
@@ -24,42 +16,8 @@ switch (parsed._tag) {
     process.exit(3)
     break
   case "Serve": {
-    const options = parsed.options
-    const generated = options.token === undefined
-    const token = options.token ?? randomBytes(24).toString("base64url")
-
-    const spoolDir = Effect.acquireRelease(
-      Effect.sync(() => mkdtempSync(join(tmpdir(), "mp-server-spool-"))),
-      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
-    )
-
-    const program = Effect.gen(function* () {
-      const dir = yield* spoolDir
-      const layer = serverLayer({ options, token, version, startedAt: Date.now(), spoolDir: dir })
-      const context = yield* Layer.build(layer)
-      const address = Context.get(context, HttpServer.HttpServer).address
-      const url = HttpServer.formatAddress(address)
-      // One JSON line, so scripts and tests can read where to connect (and the token once).
-      process.stdout.write(`${JSON.stringify(generated ? { url, token } : { url })}\n`)
-      return yield* Effect.never
-    }).pipe(
-      Effect.scoped,
-      // stdout carries only the start line; info logs (like "Listening on") are not wanted.
-      Effect.provideService(References.MinimumLogLevel, "Warn"),
-      Effect.tapCause((cause) =>
-        Effect.sync(() => {
-          const error = Cause.findErrorOption(cause)
-          if (error._tag === "None") {
-            if (!Cause.hasInterruptsOnly(cause))
-              process.stderr.write(`mp-server: ${Cause.pretty(cause)}\n`)
-            return
-          }
-          const e = error.value as { readonly _tag?: string; readonly message?: string }
-          process.stderr.write(`mp-server: ${e._tag ?? "Error"}: ${e.message ?? String(e)}\n`)
-        }),
-      ),
-    )
-
-    NodeRuntime.runMain(program, { disableErrorReporting: true })
+    // Effect, DuckDB and the docs bundle load only when there is something to serve.
+    const { serve } = await import("./serve.js")
+    serve(parsed.options, version)
   }
 }
