@@ -34,7 +34,7 @@ export interface Dataset {
 }
 
 /** Average events per user per day at activity scale 1 (measured from the generator). */
-export const EVENTS_PER_USER_DAY = 6.2
+export const EVENTS_PER_USER_DAY = 4.9
 
 export const makeDataset = (options: DatasetOptions = {}): Dataset => {
   const seed = options.seed ?? 1
