@@ -42,16 +42,20 @@ export class ChunkAppender {
     return true
   }
 
-  /** Hands the partial chunk, if any, to the appender. */
+  /** Hands the partial chunk, if any, to the appender, and frees the native chunk. */
   finish(): void {
     if (this.rows > 0) this.emit()
+    this.chunk.reset()
   }
 
   private emit(): void {
     for (const vector of this.vectors) vector.flush()
     if (this.rows < CHUNK_ROWS) this.chunk.rowCount = this.rows
     this.appender.appendDataChunk(this.chunk)
-    this.chunk = DuckDBDataChunk.create(this.types, CHUNK_ROWS)
+    // Reuse the one native chunk: a fresh chunk per batch would hold its strings until the
+    // garbage collector finalises it, and native memory would grow with the stream.
+    this.chunk.reset()
+    this.chunk.rowCount = CHUNK_ROWS
     this.vectors = this.types.map((_, i) => this.chunk.getColumnVector(i))
     this.rows = 0
   }

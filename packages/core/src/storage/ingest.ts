@@ -10,6 +10,8 @@ import type { NativeResources } from "./open.js"
 
 /** Rows between explicit appender flushes: bounds DuckDB's buffered rows, hence memory. */
 const FLUSH_ROWS = 122_880
+/** Chunks between turns of the event loop, so timers, I/O and other requests still run. */
+const YIELD_CHUNKS = 8
 /** Rows between progress reports. */
 const PROGRESS_ROWS = 2_048
 
@@ -81,6 +83,9 @@ export const appendProfileRow: RowAppender<ProfileRecord> = (out, record, positi
   return undefined
 }
 
+/** A macrotask turn: lets the event loop serve I/O and timers between batches. */
+const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
+
 const appenderError = (table: string, error: unknown) =>
   new QueryError({ sql: `APPEND INTO ${table}`, reason: errorMessage(error) })
 
@@ -114,6 +119,7 @@ export const appendStream = <A, E, R>(
     let rows = 0
     let sinceFlush = 0
     let sinceProgress = 0
+    let sinceYield = 0
     yield* Stream.runForEachArray(records, (batch) =>
       Effect.suspend((): Effect.Effect<void, InvalidRecord | QueryError> => {
         for (let i = 0; i < batch.length; i++) {
@@ -123,6 +129,7 @@ export const appendStream = <A, E, R>(
           sinceProgress++
           try {
             if (out.endRow()) {
+              sinceYield++
               sinceFlush += CHUNK_ROWS
               if (sinceFlush >= FLUSH_ROWS) {
                 sinceFlush = 0
@@ -136,6 +143,10 @@ export const appendStream = <A, E, R>(
         if (onProgress && sinceProgress >= PROGRESS_ROWS) {
           sinceProgress = 0
           onProgress(rows)
+        }
+        if (sinceYield >= YIELD_CHUNKS) {
+          sinceYield = 0
+          return nextTurn
         }
         return Effect.void
       }),

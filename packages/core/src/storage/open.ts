@@ -101,7 +101,13 @@ const openInstance = (
   Effect.acquireRelease(
     Effect.tryPromise({
       try: async () => {
-        const options: Record<string, string> = readOnly ? { access_mode: "READ_ONLY" } : {}
+        const options: Record<string, string> = {
+          // hand freed memory back early instead of caching up to 128/512 MiB: long ingests
+          // then keep a flat footprint
+          allocator_flush_threshold: "32MiB",
+          allocator_bulk_deallocation_flush_threshold: "32MiB",
+          ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
+        }
         resources.instance = await DuckDBInstance.create(path, options)
       },
       catch: (error) => openError(path, error),

@@ -1,0 +1,86 @@
+import { execFile } from "node:child_process"
+import { join } from "node:path"
+import { fileURLToPath } from "node:url"
+import { promisify } from "node:util"
+import type { BenchOptions, BenchResult } from "../registry.js"
+import {
+  measureNative,
+  measureOurs,
+  measureSeed,
+  removeDir,
+  tempDir,
+  writeJsonl,
+} from "./measure.js"
+
+export const name = "p1/p2 ingestion"
+
+const here = fileURLToPath(new URL(".", import.meta.url))
+
+interface ChildResult {
+  readonly count: number
+  readonly seconds: number
+  readonly rows: number
+  readonly peakMb: number
+}
+
+const peakMemory = async (count: number): Promise<ChildResult> => {
+  const { stdout } = await promisify(execFile)(
+    process.execPath,
+    [join(here, "child.js"), String(count)],
+    {
+      maxBuffer: 1 << 20,
+    },
+  )
+  return JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult
+}
+
+/** The seed's INSERT path is slow; its rate is measured on a slice of the same events. */
+const SEED_EVENTS_MAX = 100_000
+
+export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> => {
+  const dir = tempDir()
+  try {
+    const jsonl = join(dir, "events.jsonl")
+    log(`  writing ${events} events as JSONL`)
+    await writeJsonl(jsonl, events)
+    log("  (b) DuckDB read_json")
+    const native = await measureNative(jsonl)
+    log("  (a) createEventsTable")
+    const ours = await measureOurs(events)
+    const seedCount = Math.min(events, SEED_EVENTS_MAX)
+    log(`  (c) multi-row INSERT on ${seedCount} events`)
+    const seed = await measureSeed(seedCount)
+    log("  p2: 200k events in a child process")
+    const small = await peakMemory(200_000)
+    log("  p2: 2M events in a child process")
+    const large = await peakMemory(2_000_000)
+    const rate = (r: { rows: number; seconds: number }) => r.rows / r.seconds
+    const a = rate(ours)
+    const b = rate(native)
+    const c = rate(seed)
+    return {
+      rows: [
+        ["events", events],
+        ["(a) createEventsTable rows/s", Math.round(a)],
+        ["(b) DuckDB read_json INSERT rows/s", Math.round(b)],
+        [`(c) multi-row INSERT (2000/batch, ${seedCount} events) rows/s`, Math.round(c)],
+        ["p1_ingest_vs_native (a/b)", a / b],
+        ["p1_seed_vs_native (c/b)", c / b],
+        ["p2 peak RSS at 200k (MB)", Math.round(small.peakMb)],
+        ["p2 peak RSS at 2M (MB)", Math.round(large.peakMb)],
+        ["p2 2M ingest rows/s", Math.round(large.rows / large.seconds)],
+        ["p2_memory_2m_vs_200k", large.peakMb / small.peakMb],
+      ],
+      keys: {
+        p1_ingest_vs_native: round(a / b),
+        p1_seed_vs_native: round(c / b),
+        p2_memory_2m_vs_200k: round(large.peakMb / small.peakMb),
+        p2_peak_mb_2m: Math.round(large.peakMb),
+      },
+    }
+  } finally {
+    removeDir(dir)
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
