@@ -8,8 +8,11 @@ import { errorMessage } from "./duck.js"
 import { ident } from "./names.js"
 import type { NativeResources } from "./open.js"
 
-/** Rows between explicit appender flushes: bounds DuckDB's buffered rows, hence memory. */
-const FLUSH_ROWS = 122_880
+/**
+ * Rows between explicit appender flushes (half a row group): bounds the rows DuckDB buffers,
+ * hence memory; smaller flushes cost more commits than they save.
+ */
+const FLUSH_ROWS = 61_440
 /** Chunks between turns of the event loop, so timers, I/O and other requests still run. */
 const YIELD_CHUNKS = 8
 /** Rows between progress reports. */

@@ -7,11 +7,22 @@ import { DatabaseLocked, DatabaseNotFound, StorageIOError } from "../errors.js"
 import { errorMessage } from "./duck.js"
 import { registerSignalCleanup } from "./signals.js"
 
-export type StorageOptions =
-  | { readonly mode: "file"; readonly path: string }
-  | { readonly mode: "ephemeral" }
-  | { readonly mode: "existing"; readonly path: string; readonly readOnly?: boolean }
-  | { readonly mode: "memory" }
+/** Tuning shared by every mode. */
+export interface EngineOptions {
+  /**
+   * DuckDB's `memory_limit` (e.g. `"256MB"`, `"2GB"`): caps its buffer pool, which otherwise
+   * keeps written blocks cached up to most of the machine's memory. Default: DuckDB's own.
+   */
+  readonly memoryLimit?: string
+}
+
+export type StorageOptions = EngineOptions &
+  (
+    | { readonly mode: "file"; readonly path: string }
+    | { readonly mode: "ephemeral" }
+    | { readonly mode: "existing"; readonly path: string; readonly readOnly?: boolean }
+    | { readonly mode: "memory" }
+  )
 
 /**
  * Everything native a store holds, so it can be closed in the one safe order (appenders,
@@ -97,6 +108,7 @@ const openInstance = (
   path: string,
   readOnly: boolean,
   resources: NativeResources,
+  engine: EngineOptions,
 ): Effect.Effect<void, DatabaseLocked | StorageIOError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
@@ -107,6 +119,7 @@ const openInstance = (
           allocator_flush_threshold: "32MiB",
           allocator_bulk_deallocation_flush_threshold: "32MiB",
           ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
+          ...(engine.memoryLimit ? { memory_limit: engine.memoryLimit } : {}),
         }
         resources.instance = await DuckDBInstance.create(path, options)
       },
@@ -132,7 +145,7 @@ export const openDatabase = (
     const resources = new NativeResources()
     switch (options.mode) {
       case "memory": {
-        yield* openInstance(":memory:", false, resources)
+        yield* openInstance(":memory:", false, resources, options)
         return { path: ":memory:", readOnly: false, resources }
       }
       case "file": {
@@ -142,14 +155,14 @@ export const openDatabase = (
           catch: (error) =>
             new StorageIOError({ operation: "create folder", path, reason: errorMessage(error) }),
         })
-        yield* openInstance(path, false, resources)
+        yield* openInstance(path, false, resources, options)
         return { path, readOnly: false, resources }
       }
       case "existing": {
         const path = resolve(options.path)
         if (!existsSync(path)) return yield* Effect.fail(new DatabaseNotFound({ path }))
         const readOnly = options.readOnly ?? false
-        yield* openInstance(path, readOnly, resources)
+        yield* openInstance(path, readOnly, resources, options)
         return { path, readOnly, resources }
       }
       case "ephemeral": {
@@ -164,7 +177,7 @@ export const openDatabase = (
           ),
           (unregister) => Effect.sync(unregister),
         )
-        yield* openInstance(path, false, resources)
+        yield* openInstance(path, false, resources, options)
         return { path, readOnly: false, resources }
       }
     }

@@ -6,20 +6,42 @@ import { errorMessage } from "./duck.js"
 import type { NativeResources } from "./open.js"
 import { toDuckParams, toJsonRow } from "./values.js"
 
-/** A DuckDB call that an interrupt cancels in DuckDB itself (connection interrupt). */
-const interruptible = <A>(
-  conn: DuckDBConnection,
-  run: () => Promise<A>,
-  fail: (error: unknown) => QueryError,
-): Effect.Effect<A, QueryError> =>
-  Effect.tryPromise({
-    try: (signal) => {
-      const onAbort = () => conn.interrupt()
-      signal.addEventListener("abort", onAbort, { once: true })
-      return run().finally(() => signal.removeEventListener("abort", onAbort))
-    },
-    catch: fail,
+/**
+ * DuckDB calls on one connection that an interrupt cancels in DuckDB itself. Effect does not
+ * wait for an abandoned promise, so `settle` (run before the connection closes) interrupts and
+ * waits until no call is in flight: closing a connection under a running call can hang.
+ */
+const guardedCalls = (conn: DuckDBConnection, fail: (error: unknown) => QueryError) => {
+  let inFlight: Promise<unknown> | undefined
+  const call = <A>(run: () => Promise<A>): Effect.Effect<A, QueryError> =>
+    Effect.tryPromise({
+      try: (signal) => {
+        const onAbort = () => conn.interrupt()
+        signal.addEventListener("abort", onAbort, { once: true })
+        const promise = run().finally(() => {
+          signal.removeEventListener("abort", onAbort)
+          if (inFlight === promise) inFlight = undefined
+        })
+        inFlight = promise
+        return promise
+      },
+      catch: fail,
+    })
+  const settle = Effect.promise(async () => {
+    while (inFlight !== undefined) {
+      conn.interrupt()
+      const pending = inFlight
+      await Promise.race([
+        pending.then(
+          () => undefined,
+          () => undefined,
+        ),
+        new Promise((resolve) => setTimeout(resolve, 50)),
+      ])
+    }
   })
+  return { call, settle }
+}
 
 /**
  * A query answered in bounded memory: DuckDB's streaming result on a connection of its own
@@ -37,16 +59,17 @@ export const openQuery = (
       (error) => new QueryError({ sql, reason: error.reason }),
     )
     const fail = (error: unknown) => new QueryError({ sql, reason: errorMessage(error) })
-    const result: DuckDBResult = yield* interruptible(
-      conn,
-      () => conn.stream(sql, toDuckParams(params) as DuckDBValue[] | undefined),
-      fail,
+    const calls = guardedCalls(conn, fail)
+    // Registered after the connection, so it runs before the connection closes.
+    yield* Effect.addFinalizer(() => calls.settle)
+    const result: DuckDBResult = yield* calls.call(() =>
+      conn.stream(sql, toDuckParams(params) as DuckDBValue[] | undefined),
     )
     const types = result.columnTypes()
     const columns = result.columnNames().map((name, i) => ({ name, type: types[i]!.toString() }))
     const rows = Stream.paginate(undefined, () =>
       Effect.map(
-        interruptible(conn, () => result.fetchChunk(), fail),
+        calls.call(() => result.fetchChunk()),
         (
           chunk,
         ): readonly [

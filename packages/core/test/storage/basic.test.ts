@@ -1,6 +1,7 @@
 import { join } from "node:path"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
+import { Storage, storageLayer } from "../../src/index.js"
 import {
   events,
   eventsMeta,
@@ -35,5 +36,21 @@ describe("storage basics", () => {
       ["ev", "events", 2000],
       ["users", "profiles", 100],
     ])
+  })
+})
+
+describe("storageLayer", () => {
+  it("provides the Storage service and closes the store with the layer", async () => {
+    const path = join(tempDir(), "layer.duckdb")
+    const count = await Effect.runPromise(
+      Effect.gen(function* () {
+        const storage = yield* Storage
+        yield* storage.createEventsTable("ev", fromArray(events(12)), eventsMeta())
+        return yield* storage.queryScalar("SELECT count(*) FROM ev")
+      }).pipe(Effect.provide(storageLayer({ mode: "file", path }))),
+    )
+    expect(count).toBe(12)
+    const reopened = await withStore({ mode: "existing", path }, (s) => s.listTables)
+    expect(reopened.map((t) => t.name)).toEqual(["ev"])
   })
 })

@@ -120,6 +120,13 @@ describe("lifecycle", () => {
     expect(out.sql._tag).toBe("QueryError")
   })
 
+  it("passes the memory limit to DuckDB", async () => {
+    const limit = await withStore({ mode: "memory", memoryLimit: "64MB" }, (s) =>
+      s.queryScalar("SELECT current_setting('memory_limit')"),
+    )
+    expect(String(limit)).toMatch(/^6\d(\.\d+)? MiB$/)
+  })
+
   it("in memory: works and leaves no file", async () => {
     const out = await withStore({ mode: "memory" }, (s) =>
       Effect.gen(function* () {

@@ -4,6 +4,7 @@ import { fileURLToPath } from "node:url"
 import { promisify } from "node:util"
 import type { BenchOptions, BenchResult } from "../registry.js"
 import {
+  measureJsonlLoad,
   measureNative,
   measureOurs,
   measureSeed,
@@ -23,16 +24,19 @@ interface ChildResult {
   readonly peakMb: number
 }
 
-const peakMemory = async (count: number): Promise<ChildResult> => {
+const peakMemory = async (count: number, memoryLimit?: string): Promise<ChildResult> => {
   const { stdout } = await promisify(execFile)(
     process.execPath,
-    [join(here, "child.js"), String(count)],
+    [join(here, "child.js"), String(count), ...(memoryLimit ? [memoryLimit] : [])],
     {
       maxBuffer: 1 << 20,
     },
   )
   return JSON.parse(stdout.trim().split("\n").at(-1)!) as ChildResult
 }
+
+/** The engine's `memoryLimit` knob, measured beside the default configuration. */
+const CAPPED = "256MB"
 
 /** The seed's INSERT path is slow; its rate is measured on a slice of the same events. */
 const SEED_EVENTS_MAX = 100_000
@@ -47,6 +51,8 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
     const native = await measureNative(jsonl)
     log("  (a) createEventsTable")
     const ours = await measureOurs(events)
+    log("  (d) loadEventsJsonl")
+    const jsonlLoad = await measureJsonlLoad(jsonl)
     const seedCount = Math.min(events, SEED_EVENTS_MAX)
     log(`  (c) multi-row INSERT on ${seedCount} events`)
     const seed = await measureSeed(seedCount)
@@ -54,26 +60,35 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
     const small = await peakMemory(200_000)
     log("  p2: 2M events in a child process")
     const large = await peakMemory(2_000_000)
+    log(`  p2 with memoryLimit ${CAPPED}: 200k and 2M`)
+    const smallCapped = await peakMemory(200_000, CAPPED)
+    const largeCapped = await peakMemory(2_000_000, CAPPED)
     const rate = (r: { rows: number; seconds: number }) => r.rows / r.seconds
     const a = rate(ours)
     const b = rate(native)
     const c = rate(seed)
+    const d = rate(jsonlLoad)
     return {
       rows: [
         ["events", events],
         ["(a) createEventsTable rows/s", Math.round(a)],
         ["(b) DuckDB read_json INSERT rows/s", Math.round(b)],
         [`(c) multi-row INSERT (2000/batch, ${seedCount} events) rows/s`, Math.round(c)],
+        ["(d) loadEventsJsonl (dedup included) rows/s", Math.round(d)],
         ["p1_ingest_vs_native (a/b)", a / b],
         ["p1_seed_vs_native (c/b)", c / b],
         ["p2 peak RSS at 200k (MB)", Math.round(small.peakMb)],
         ["p2 peak RSS at 2M (MB)", Math.round(large.peakMb)],
         ["p2 2M ingest rows/s", Math.round(large.rows / large.seconds)],
         ["p2_memory_2m_vs_200k", large.peakMb / small.peakMb],
+        [`p2 peak RSS at 200k, memoryLimit ${CAPPED} (MB)`, Math.round(smallCapped.peakMb)],
+        [`p2 peak RSS at 2M, memoryLimit ${CAPPED} (MB)`, Math.round(largeCapped.peakMb)],
+        [`p2 2M vs 200k, memoryLimit ${CAPPED}`, largeCapped.peakMb / smallCapped.peakMb],
       ],
       keys: {
         p1_ingest_vs_native: round(a / b),
         p1_seed_vs_native: round(c / b),
+        p1_jsonl_load_vs_native: round(d / b),
         p2_memory_2m_vs_200k: round(large.peakMb / small.peakMb),
         p2_peak_mb_2m: Math.round(large.peakMb),
       },

@@ -29,13 +29,20 @@ export const recordStream = (count: number, seed = 42): Stream.Stream<EventRecor
   ).pipe(Stream.rechunk(4096))
 
 /** (a) Our engine: `createEventsTable` from a Stream of records into a fresh file. */
-export const measureOurs = async (count: number): Promise<{ seconds: number; rows: number }> => {
+export const measureOurs = async (
+  count: number,
+  memoryLimit?: string,
+): Promise<{ seconds: number; rows: number }> => {
   const dir = tempDir()
   try {
     return await Effect.runPromise(
       Effect.scoped(
         Effect.gen(function* () {
-          const storage = yield* makeStorage({ mode: "file", path: join(dir, "ours.duckdb") })
+          const storage = yield* makeStorage({
+            mode: "file",
+            path: join(dir, "ours.duckdb"),
+            ...(memoryLimit ? { memoryLimit } : {}),
+          })
           const start = process.hrtime.bigint()
           const rows = yield* storage.createEventsTable("events", recordStream(count), {
             type: "events",
@@ -137,6 +144,42 @@ export const measureSeed = async (count: number): Promise<{ seconds: number; row
   } finally {
     conn.closeSync()
     instance.closeSync()
+    removeDir(dir)
+  }
+}
+
+/** (d) Our native JSONL load (the pipeline's path for spooled days), dedup included. */
+export const measureJsonlLoad = async (
+  jsonl: string,
+): Promise<{ seconds: number; rows: number }> => {
+  const dir = tempDir()
+  try {
+    return await Effect.runPromise(
+      Effect.scoped(
+        Effect.gen(function* () {
+          const storage = yield* makeStorage({ mode: "file", path: join(dir, "jsonl.duckdb") })
+          yield* storage.createEventsTable("events", Stream.empty, {
+            type: "events",
+            fetchedAt: new Date(),
+            fromDate: null,
+            toDate: null,
+            filters: {},
+            source: { name: "bench", params: {} },
+          })
+          const start = process.hrtime.bigint()
+          const result = yield* storage.loadEventsJsonl("events", [jsonl], {
+            eventName: "$.event",
+            time: "$.properties.time",
+            timeUnit: "s",
+            distinctId: "$.properties.distinct_id",
+            insertId: ['$.properties."$insert_id"'],
+            properties: "$.properties",
+          })
+          return { seconds: seconds(start), rows: result.inserted }
+        }),
+      ),
+    )
+  } finally {
     removeDir(dir)
   }
 }
