@@ -38,7 +38,7 @@ import {
   commitEventsAppend,
   commitProfilesAppend,
 } from "./tables.js"
-import { typeName } from "./values.js"
+import { toDuckParams, typeName } from "./values.js"
 
 export type { StorageOptions } from "./open.js"
 
@@ -264,6 +264,8 @@ export const makeStorage = (
           Effect.tryPromise({
             try: async () => {
               const prepared = await conn.prepare(sql)
+              const bound = toDuckParams(params)
+              if (bound) prepared.bind(bound)
               const columns = []
               for (let i = 0; i < prepared.columnCount; i++) {
                 columns.push({
@@ -271,7 +273,6 @@ export const makeStorage = (
                   type: typeName(prepared.columnType(i)),
                 })
               }
-              void params
               return columns
             },
             catch: (error) => new QueryError({ sql, reason: errorMessage(error) }),
