@@ -27,7 +27,10 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> =>
 const timeMicros = (value: unknown): bigint | undefined => {
   if (!(value instanceof Date)) return undefined
   const ms = value.getTime()
-  return Number.isFinite(ms) ? BigInt(ms) * 1000n : undefined
+  if (!Number.isFinite(ms)) return undefined
+  const micros = ms * 1000
+  // one BigInt instead of two whenever the product is exact (every date before 2255)
+  return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(ms) * 1000n
 }
 
 const propertiesJson = (value: unknown, position: number): string | InvalidRecord => {
@@ -39,8 +42,12 @@ const propertiesJson = (value: unknown, position: number): string | InvalidRecor
   }
 }
 
-/** A timestamp value the vectors accept; reused, since they copy `micros` at once. */
-const timestamp = (micros: bigint): DuckDBValue => ({ micros }) as unknown as DuckDBValue
+/** One mutable timestamp value: a TIMESTAMP vector copies `micros` at once, so it is reused. */
+const reusable = { micros: 0n }
+const timestamp = (micros: bigint): DuckDBValue => {
+  reusable.micros = micros
+  return reusable as unknown as DuckDBValue
+}
 
 /** Validates one record and writes it as a row; nothing is written when it is invalid. */
 export type RowAppender<A> = (

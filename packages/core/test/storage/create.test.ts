@@ -39,6 +39,22 @@ describe("create tables from streams", () => {
     })
   })
 
+  it("keeps times exact to the millisecond, far past and far future included", async () => {
+    const times = [
+      "1900-02-28T23:59:59.999Z",
+      "1970-01-01T00:00:00.000Z",
+      "2300-06-15T12:34:56.789Z",
+    ]
+    const rows = await withStore(file(), (s) =>
+      Effect.gen(function* () {
+        const records = times.map((t, i) => event(i, { time: new Date(t) }))
+        yield* s.createEventsTable("t", fromArray(records), eventsMeta())
+        return yield* s.query("SELECT event_time FROM t ORDER BY insert_id")
+      }),
+    )
+    expect(rows.rows.map((r) => r[0])).toEqual(times)
+  })
+
   it("handles large streams in batches (5000 events, small chunks)", async () => {
     const count = await withStore(file(), (s) =>
       Effect.gen(function* () {
