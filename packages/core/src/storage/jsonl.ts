@@ -24,28 +24,32 @@ export const localToUtcSql = (local: string, zone: string): string => {
     THEN ${earlier} ELSE ${later}::TIMESTAMP END`
 }
 
-const str = (path: string) => `json_extract_string(json, ${literal(path)})`
-
 /** The SELECT producing staged rows (plus `version` and `ord`) from the files. */
 export const jsonlSelectSql = (files: ReadonlyArray<string>, layout: JsonlLayout): string => {
+  // every scalar comes from one json_extract_string over a list of paths: one parse per line
+  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
+  if (layout.version) paths.push(layout.version)
+  const field = (i: number) => `f[${i + 1}]`
   const scale = layout.timeUnit === "ms" ? "1000" : "1000000"
-  const micros = `CAST(round(TRY_CAST(${str(layout.time)} AS DOUBLE) * ${scale}) AS BIGINT)`
+  const micros = `CAST(round(TRY_CAST(${field(1)} AS DOUBLE) * ${scale}) AS BIGINT)`
+  const ids = layout.insertId.map((_, i) => field(3 + i))
   const insertId =
-    layout.insertId.length === 0
-      ? "NULL::VARCHAR"
-      : layout.insertId.length === 1
-        ? str(layout.insertId[0]!)
-        : `coalesce(${layout.insertId.map(str).join(", ")})`
-  const version = layout.version ? `TRY_CAST(${str(layout.version)} AS DOUBLE)` : "NULL::DOUBLE"
+    ids.length === 0 ? "NULL::VARCHAR" : ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
+  const version = layout.version ? `TRY_CAST(${field(paths.length - 1)} AS DOUBLE)` : "NULL::DOUBLE"
   const inner = `SELECT
-      ${str(layout.eventName)} AS event_name,
+      ${field(0)} AS event_name,
       make_timestamp(${micros}) AS t,
-      ${str(layout.distinctId)} AS distinct_id,
+      ${field(2)} AS distinct_id,
       ${insertId} AS insert_id,
-      json_extract(json, ${literal(layout.properties)}) AS properties,
+      properties,
       ${version} AS version,
       ord
-    FROM read_ndjson_objects([${files.map(literal).join(", ")}]) WITH ORDINALITY AS r(json, ord)`
+    FROM (
+      SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f,
+        json_extract(json, ${literal(layout.properties)}) AS properties,
+        ord
+      FROM read_ndjson_objects([${files.map(literal).join(", ")}]) WITH ORDINALITY AS r(json, ord)
+    )`
   const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
   return `SELECT event_name, ${time} AS event_time, distinct_id, insert_id, properties, version, ord
     FROM (${inner})`
