@@ -310,13 +310,14 @@ const session = (
 }
 
 /**
- * The events of one calendar day (of the project's calendar), in serving order, generated slot by
- * slot so memory stays bounded by a quarter hour's worth of events.
+ * The events of one calendar day (of the project's calendar), in serving order, one quarter-hour
+ * slot at a time so memory stays bounded by a slot's worth of events. The array is reused: it is
+ * only valid until the next one is asked for.
  */
-export function* dayEvents(ds: Dataset, day: number): Generator<SimEvent, void, undefined> {
+export function* daySlots(ds: Dataset, day: number): Generator<SimEvent[], void, undefined> {
   if (day < ds.startDay || day >= ds.endDay) return
   const plan = planDay(ds, day)
-  const seen = new Set<number>()
+  const seen = new Uint8Array(ds.eventUsers)
   const buffer: SimEvent[] = []
   for (let s = 0; s < plan.slots; s++) {
     const a = plan.offsets[s]!
@@ -326,13 +327,20 @@ export function* dayEvents(ds: Dataset, day: number): Generator<SimEvent, void, 
     const slotStart = plan.start + s * SLOT_MS
     for (let k = a; k < b; k++) {
       const u = plan.owners[k]!
-      const first = !seen.has(u)
-      if (first) seen.add(u)
+      const first = seen[u] === 0
+      seen[u] = 1
       session(ds, day, ds.user(u), s, slotStart, first, buffer)
     }
-    buffer.sort((x, y) => x.streamKey - y.streamKey)
-    yield* buffer
+    buffer.sort(byStreamKey)
+    yield buffer
   }
+}
+
+const byStreamKey = (x: SimEvent, y: SimEvent): number => x.streamKey - y.streamKey
+
+/** The events of one calendar day (of the project's calendar), in serving order. */
+export function* dayEvents(ds: Dataset, day: number): Generator<SimEvent, void, undefined> {
+  for (const slot of daySlots(ds, day)) yield* slot
 }
 
 /** Epoch days of the calendar days `from..to` (inclusive). */

@@ -30,7 +30,9 @@ export interface SimUser {
   readonly eventProps: Readonly<Record<string, unknown>>
   /** `eventProps` as JSON without the braces, spliced into every line. */
   readonly eventPropsJson: string
-  /** `,"distinct_id":<id>` through the user's common properties, UTF-8, as every line has it. */
+  /** `,"distinct_id":<id>` as every line has it, UTF-8. */
+  readonly distinctIdPart: Buffer
+  /** `,` and the user's common properties, UTF-8, as every line has them. */
   readonly linePart: Buffer
 }
 
@@ -102,6 +104,7 @@ export const makeUser = (
     currency: currencyOfCountry[place.country] ?? "USD",
     eventProps,
     eventPropsJson: json.slice(1, -1),
+    distinctIdPart: Buffer.from(`,"distinct_id":${JSON.stringify(distinctId)}`),
     linePart: Buffer.from(`,${json.slice(1, -1)}`),
   }
 }
