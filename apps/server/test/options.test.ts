@@ -49,7 +49,7 @@ describe("mp-server options", () => {
     }
   })
 
-  it("reads MP_DB and MP_SERVER_TOKEN, and never prints a given token", async () => {
+  it("reads MP_SERVER_TOKEN, and never prints a given token", async () => {
     const server = await startServer({
       db: join(dir, "env.duckdb"),
       env: cleanEnv({ MP_SERVER_TOKEN: "token-from-env-1234" }),
@@ -86,6 +86,20 @@ describe("mp-server options", () => {
     } finally {
       await first.stop()
     }
+  })
+
+  it("stops on SIGTERM while queries run, without being killed", async () => {
+    const server = await startServer({ db: join(dir, "stop.duckdb") })
+    const heavy =
+      "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE a.range + b.range = -1"
+    const running = [
+      server.query({ sql: heavy }).catch(() => undefined),
+      server.query({ sql: heavy, format: "ndjson" }).catch(() => undefined),
+    ]
+    await new Promise((r) => setTimeout(r, 500))
+    await server.stop()
+    expect(server.process.signalCode).not.toBe("SIGKILL")
+    await Promise.all(running)
   })
 
   it("parses flags over environment over defaults", () => {
