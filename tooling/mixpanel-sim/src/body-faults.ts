@@ -126,18 +126,20 @@ export const sendFaultedBody = async (
           return
         }
         out += cur.length
-        if (!(await write(cur))) return finish()
+        if (!(await write(cur))) break
         cur = following
       }
-      await reset()
-      return
-    }
-    if (kind === "terminated-early" || kind === "cut-line") {
+      if (cur === undefined) {
+        await reset()
+        return
+      }
+    } else if (kind === "terminated-early" || kind === "cut-line") {
       await cutLines(next, write, kind, after)
-      return finish()
+    } else {
+      for (let c = next(); c !== undefined; c = next()) if (!(await write(c))) break
     }
-    for (let c = next(); c !== undefined; c = next()) if (!(await write(c))) break
-    return finish()
+    // Awaited here, inside the try, so the compressor is not destroyed before it has ended.
+    await finish()
   } catch {
     res.destroy()
   } finally {

@@ -1,8 +1,9 @@
 import type { Dataset } from "./dataset.js"
 import { type EventQuery, exportChunks } from "./events.js"
-import { sendBody, sendError } from "./respond.js"
+import { type Body, sendBody, sendError } from "./respond.js"
 import type { RouteContext } from "./server.js"
 import { compileWhere, WhereError } from "./where.js"
+import { pieces } from "./write-out.js"
 import { dateOfEpochDay, parseDate } from "./zone.js"
 
 export interface ExportRequest extends EventQuery {
@@ -86,5 +87,36 @@ export const handleExport = async (ctx: RouteContext): Promise<void> => {
   for (let d = q.fromDay; d <= q.toDay && days.length < 4000; d++) days.push(dateOfEpochDay(d))
   const fault = ctx.fault(days)
   if (fault === "answered") return
-  await sendBody(req, res, exportChunks(ds, q, q.timeInMs), "text/plain; charset=utf-8", fault)
+  await sendBody(req, res, await exportBody(ctx, q), "text/plain; charset=utf-8", fault)
+}
+
+/**
+ * The body's source. With prerendering, the common request (no `event`, `where` or `limit`)
+ * comes from memory: a single day is rendered on first use; a range takes the days already held
+ * from memory and generates the others.
+ */
+const exportBody = async (ctx: RouteContext, q: ExportRequest): Promise<Body> => {
+  const { ds } = ctx
+  const prerender = ctx.sim.prerender
+  if (
+    prerender === undefined ||
+    q.events !== undefined ||
+    q.where !== undefined ||
+    q.limit !== undefined
+  )
+    return { chunks: exportChunks(ds, q, q.timeInMs) }
+  const from = Math.max(q.fromDay, ds.startDay)
+  const to = Math.min(q.toDay, ds.endDay - 1)
+  if (from === to) {
+    const day = await prerender.get(from, q.timeInMs)
+    if (day !== undefined) return { chunks: pieces([day.plain]), gzip: day.gzip }
+  }
+  function* range(): Generator<Buffer, void, undefined> {
+    for (let d = from; d <= to; d++) {
+      const held = prerender?.cached(d, q.timeInMs)
+      if (held !== undefined) yield* pieces([held.plain])
+      else yield* exportChunks(ds, { fromDay: d, toDay: d }, q.timeInMs)
+    }
+  }
+  return { chunks: range() }
 }

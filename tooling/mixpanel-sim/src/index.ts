@@ -32,6 +32,11 @@ export {
   mixpanelLimits,
   type QueryLimits,
 } from "./limits.js"
+export {
+  DEFAULT_PRERENDER_MAX_BYTES,
+  PRERENDER_GZIP_LEVEL,
+  type PrerenderStats,
+} from "./prerender.js"
 export { cohorts, DATA_GROUP_ID, funnels, GROUP_KEY } from "./profiles.js"
 export {
   type EventTruthRequest,

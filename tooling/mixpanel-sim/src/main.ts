@@ -19,6 +19,8 @@ const usage = `Usage: pnpm sim [options]
   --no-limits         do not enforce rate limits
   --today D           refuse to_date later than this day
   --legacy-engage     only /api/2.0/engage (the /api/query path answers 404)
+  --prerender         serve each day's unfiltered export body from memory (rendered on first use)
+  --prerender-max-mb N  memory cap of the prerendered bodies (default 512)
   --username U --secret S --project-id N   service account (default sim-user / sim-secret / 1)`
 
 const { values } = parseArgs({
@@ -37,6 +39,8 @@ const { values } = parseArgs({
     "no-limits": { type: "boolean" },
     today: { type: "string" },
     "legacy-engage": { type: "boolean" },
+    prerender: { type: "boolean" },
+    "prerender-max-mb": { type: "string" },
     username: { type: "string" },
     secret: { type: "string" },
     "project-id": { type: "string" },
@@ -59,6 +63,9 @@ const num = (name: string, v: string | undefined): number | undefined => {
   }
   return n
 }
+
+const mib = (n: number | undefined): number | undefined =>
+  n === undefined ? undefined : Math.round(n * 1024 * 1024)
 
 const faultPlan = (text: string | undefined): FaultPlan | undefined => {
   if (text === undefined) return undefined
@@ -86,6 +93,8 @@ const main = async (): Promise<void> => {
     ...(values["no-limits"] ? { limits: false as const } : {}),
     ...opt("today", values.today),
     ...(values["legacy-engage"] ? { engagePaths: "legacy-only" as const } : {}),
+    ...(values.prerender ? { prerender: true } : {}),
+    ...opt("prerenderMaxBytes", mib(num("prerender-max-mb", values["prerender-max-mb"]))),
     auth: {
       username: values.username ?? "sim-user",
       secret: values.secret ?? "sim-secret",

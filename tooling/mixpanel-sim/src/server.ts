@@ -18,6 +18,7 @@ import {
   familyRule,
   type LimitsOption,
 } from "./limits.js"
+import { DEFAULT_PRERENDER_MAX_BYTES, Prerenderer, type PrerenderStats } from "./prerender.js"
 import { selectProfiles } from "./profile-query.js"
 import { groupProfile, profileDistinctId } from "./profiles.js"
 import { sendError } from "./respond.js"
@@ -47,6 +48,13 @@ export interface SimulatorOptions extends DatasetOptions {
   readonly engagePaths?: "both" | "legacy-only"
   /** Added to every request before it is answered. */
   readonly latencyMs?: number
+  /**
+   * Serves each day's unfiltered export body from memory, rendered (plain and gzip) on the first
+   * request for it; filtered requests are still generated. About 520 bytes an event.
+   */
+  readonly prerender?: boolean
+  /** Memory cap of the prerendered bodies (default 512 MiB); days past it are generated. */
+  readonly prerenderMaxBytes?: number
 }
 
 export interface EventTruthRequest {
@@ -77,6 +85,8 @@ export interface SimStats {
   readonly totalRequests: number
   /** Answers to requests that failed authentication, by status. */
   readonly authFailures: Record<string, number>
+  /** Memory held by prerendered bodies (with `prerender`). */
+  readonly prerender?: PrerenderStats
 }
 
 export interface Simulator {
@@ -110,6 +120,8 @@ export interface SimulatorState {
   readonly projectId: number
   readonly todayDay: () => number
   readonly sessions: Map<string, unknown>
+  /** Export bodies served from memory (with `prerender`). */
+  readonly prerender: Prerenderer | undefined
   nextSessionNumber(): number
   now(): number
 }
@@ -178,6 +190,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     lexicon: new FamilyLimiter(familyRule("lexicon", limitsOption), enforce, clock),
   }
   const injector = new FaultInjector(options.faults ?? {})
+  const prerender = options.prerender
+    ? new Prerenderer(ds, options.prerenderMaxBytes ?? DEFAULT_PRERENDER_MAX_BYTES)
+    : undefined
   let totalRequests = 0
   let authFailures: Record<string, number> = {}
   let sessionCounter = 0
@@ -190,6 +205,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     projectId: auth.projectId,
     todayDay,
     sessions: new Map(),
+    prerender,
     nextSessionNumber: () => ++sessionCounter,
     now: () => clock.now(),
   }
@@ -408,6 +424,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       new Promise<void>((resolve) => {
         server.close(() => resolve())
         for (const s of sockets) s.destroy()
+        prerender?.clear()
       }),
     truth: async (req) => {
       const params = new URLSearchParams({ from_date: req.from, to_date: req.to })
@@ -440,6 +457,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       lexicon: structuredClone(limiters.lexicon.stats),
       totalRequests,
       authFailures: { ...authFailures },
+      ...(prerender !== undefined ? { prerender: prerender.stats() } : {}),
     }),
     resetStats: () => {
       for (const l of Object.values(limiters)) l.resetStats()
