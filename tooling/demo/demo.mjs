@@ -38,6 +38,8 @@ const sim = await startSimulator({
   eventsPerDay: 21_000,
   profiles: 25_000,
   today: "2024-06-30",
+  // Each day's body is rendered once and served from memory (about 350 MB here).
+  prerender: true,
 })
 console.log(
   dim(

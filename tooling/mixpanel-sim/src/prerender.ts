@@ -71,7 +71,7 @@ const render = async (ds: Dataset, day: number, timeInMs: boolean): Promise<Rend
 /**
  * Each day's export body for the common request (no `event`, `where` or `limit`), rendered on
  * first use and then served from memory. Concurrent requests for a day share one render. Costs
- * about 465 bytes a line plain plus about 55 gzipped; past `maxBytes` a day is not kept and is
+ * about 465 bytes a line plain plus about 70 gzipped; past `maxBytes` a day is not kept and is
  * generated per request as without prerendering.
  */
 export class Prerenderer {

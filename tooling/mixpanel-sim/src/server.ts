@@ -50,7 +50,7 @@ export interface SimulatorOptions extends DatasetOptions {
   readonly latencyMs?: number
   /**
    * Serves each day's unfiltered export body from memory, rendered (plain and gzip) on the first
-   * request for it; filtered requests are still generated. About 520 bytes an event.
+   * request for it; filtered requests are still generated. About 535 bytes an event.
    */
   readonly prerender?: boolean
   /** Memory cap of the prerendered bodies (default 512 MiB); days past it are generated. */
