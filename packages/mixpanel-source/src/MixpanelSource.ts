@@ -4,6 +4,7 @@ import {
   type EventPart,
   type EventRecord,
   type EventsRequest,
+  IncompleteExport,
   type JsonlLayout,
   type ProfileRecord,
   type ProfilesRequest,
@@ -17,9 +18,10 @@ import { type MixpanelConfig, type ResolvedConfig, resolveConfig } from "./confi
 import { daysOf } from "./days.js"
 import { type Discovery, makeDiscovery } from "./discovery.js"
 import { makeEngage } from "./engage.js"
-import { SOURCE } from "./errors.js"
+import { describeCause, SOURCE } from "./errors.js"
 import { type SpooledDay, spoolDay } from "./export-day.js"
 import { makeScheduler, type Scheduler } from "./scheduler.js"
+import { makeSpoolFolder } from "./spool-folder.js"
 import { readSpooled } from "./spooled-file.js"
 import { toEventRecord } from "./transform.js"
 import { makeWireFetch } from "./wire-fetch.js"
@@ -82,6 +84,8 @@ export const makeMixpanelSource = (
       marginMs: resolved.limits.marginMs,
       secondMarginMs: resolved.limits.secondMarginMs,
     })
+    // added first, so it closes last: after the unhanded files in it are gone
+    const spoolFolder = yield* makeSpoolFolder(resolved.spoolDir)
     const active = new Set<Set<string>>()
     yield* Effect.addFinalizer(() => removeAll([...active].flatMap((pending) => [...pending])))
     const timeZone = resolved.timeZone
@@ -98,6 +102,15 @@ export const makeMixpanelSource = (
             try: () => daysOf(request),
             catch: (e) => new BadRequestError({ source: SOURCE, body: (e as Error).message }),
           })
+          const spoolDir = yield* Effect.tryPromise({
+            try: spoolFolder,
+            catch: (error) =>
+              new IncompleteExport({
+                source: SOURCE,
+                chunk: `${request.from}..${request.to}`,
+                reason: `cannot write ${resolved.spoolDir}: ${describeCause(error)}`,
+              }),
+          })
           yield* reportProgress({ _tag: "Planned", unit: "days", total: days.length })
           const context = yield* Effect.context<never>()
           const pending = new Set<string>()
@@ -113,7 +126,7 @@ export const makeMixpanelSource = (
               Effect.runForkWith(context)(reportProgress({ _tag: "Received", rows, bytes }))
             }
           }
-          const options = { spoolDir: resolved.spoolDir, timeZone, derive, pending, onProgress }
+          const options = { spoolDir, timeZone, derive, pending, onProgress }
           return Stream.fromIterable(days).pipe(
             Stream.mapEffect(
               (day) =>

@@ -72,9 +72,15 @@ export interface MixpanelConfig {
   readonly retry?: Partial<RetryPolicy>
   /** Where day chunks are staged; the OS temp directory by default. */
   readonly spoolDir?: string
-  /** Day chunks fetched at once (still bounded by the export limits). */
+  /** Day chunks fetched at once (default 4; still bounded by the export limits). */
   readonly workers?: number
 }
+
+/**
+ * Days downloaded at once by default. A few streams fill a link; more only finish every day
+ * late together, while the store waits for whole days to commit.
+ */
+export const DEFAULT_DAYS_IN_FLIGHT = 4
 
 export const defaultLimits: Limits = {
   export: { perHour: 60, perSecond: 3, concurrent: 100 },
@@ -127,7 +133,10 @@ export const resolveConfig = (config: MixpanelConfig): ResolvedConfig => {
     limits,
     retry: { ...defaultRetry, ...config.retry },
     spoolDir: config.spoolDir ?? tmpdir(),
-    workers: Math.max(1, config.workers ?? limits.export.concurrent),
+    workers: Math.max(
+      1,
+      config.workers ?? Math.min(DEFAULT_DAYS_IN_FLIGHT, limits.export.concurrent),
+    ),
   }
 }
 

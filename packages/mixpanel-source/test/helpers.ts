@@ -16,7 +16,11 @@ export const simAuth = { ...auth, projectId: 4242 }
 
 export const tempSpool = () => mkdtempSync(join(tmpdir(), "mp-source-test-"))
 
-export const spoolEntries = (dir: string) => readdirSync(dir)
+/** Files under a spool folder (each source spools into its own subfolder). */
+export const spoolEntries = (dir: string) =>
+  readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((e) => e.isFile())
+    .map((e) => join(e.parentPath, e.name).slice(dir.length + 1))
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
 

@@ -18,37 +18,97 @@ export interface PartResult {
   readonly duplicates: number
 }
 
+type JsonlPart = Extract<EventPart, { readonly _tag: "JsonlPart" }>
+type DatedPart = EventPart & { readonly day: string }
+
+/** How the days of a commit are written; `fresh` days need no emptying (see `commitDays`). */
+export interface DayWrites {
+  readonly write: (day: string) => DayWrite
+  /** The table was created by this run and holds nothing the manifest does not list. */
+  readonly fresh: boolean
+}
+
 /**
- * Commits one day: in one transaction, empties the day when it is rewritten, loads the part
- * (DuckDB reads a spooled JSONL file natively; records go through the appender), and records
- * the day with its row count in the manifest. A failure or interrupt rolls all of it back. The
- * part's spool file is deleted whatever happens.
+ * Commits whole days in one transaction: empties each day that is rewritten, loads the parts
+ * (spooled JSONL files in one native load; records through the appender), and records each day
+ * with its row count in the manifest. A failure or interrupt rolls all of it back, so every
+ * day lands whole or not at all. On a table this run created, a day absent from the manifest
+ * holds no rows, so it is not emptied. The parts' spool files are deleted whatever happens.
  */
-export const commitDayPart = (
+export const commitDays = (
   table: string,
-  part: EventPart & { readonly day: string },
-  write: DayWrite,
+  parts: ReadonlyArray<DatedPart>,
+  writes: DayWrites,
   zone: string | undefined,
 ): Effect.Effect<PartResult, StorageError | SourceError, Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    const day = part.day
-    const metadata = { metadata: { fromDate: day, toDate: day } }
-    const result = yield* storage.transaction(
+    const days = parts.map((p) => p.day)
+    const sorted = [...days].sort()
+    const metadata = { metadata: { fromDate: sorted[0]!, toDate: sorted[sorted.length - 1]! } }
+    const files = parts.filter((p): p is DatedPart & JsonlPart => p._tag === "JsonlPart")
+    const records = parts.filter((p) => p._tag === "RecordsPart")
+    return yield* storage.transaction(
       Effect.gen(function* () {
-        const deleted = write === "replace" ? yield* deleteDay(table, day, zone) : 0
-        const loaded: AppendResult =
-          part._tag === "JsonlPart"
-            ? yield* storage.loadEventsJsonl(table, [part.path], part.layout, metadata)
-            : yield* storage.appendEvents(table, part.records, metadata)
+        let deleted = 0
+        if (!writes.fresh) {
+          for (const day of days) {
+            if (writes.write(day) === "replace") deleted += yield* deleteDay(table, day, zone)
+          }
+        }
+        let inserted = 0
+        let duplicates = 0
+        const add = (loaded: AppendResult) => {
+          inserted += loaded.inserted
+          duplicates += loaded.duplicates
+        }
+        for (const group of byLayout(files)) {
+          add(
+            yield* storage.loadEventsJsonl(
+              table,
+              group.map((p) => p.path),
+              group[0]!.layout,
+              metadata,
+            ),
+          )
+        }
+        for (const part of records) {
+          if (part._tag === "RecordsPart")
+            add(yield* storage.appendEvents(table, part.records, metadata))
+        }
         yield* subtractRows(table, deleted)
-        const rows = yield* countDay(table, day, zone)
-        yield* upsertPartition(table, day, rows)
-        return { days: [[day, rows] as const], ...loaded }
+        const counted: Array<readonly [string, number]> = []
+        for (const day of days) {
+          const rows = yield* countDay(table, day, zone)
+          yield* upsertPartition(table, day, rows)
+          counted.push([day, rows])
+        }
+        return { days: counted, inserted, duplicates }
       }),
     )
-    return result
-  }).pipe(Effect.ensuring(part._tag === "JsonlPart" ? removeFile(part.path) : Effect.void))
+  }).pipe(Effect.ensuring(removeFiles(parts)))
+
+/** Parts loaded together must share a layout (one source's parts always do). */
+const byLayout = (parts: ReadonlyArray<JsonlPart>): ReadonlyArray<ReadonlyArray<JsonlPart>> => {
+  const groups = new Map<string, Array<JsonlPart>>()
+  for (const part of parts) {
+    const key = JSON.stringify(part.layout)
+    const group = groups.get(key)
+    if (group === undefined) groups.set(key, [part])
+    else group.push(part)
+  }
+  return [...groups.values()]
+}
+
+/** Deletes the spool files of parts (records parts have none). */
+export const removeFiles = (parts: Iterable<EventPart>): Effect.Effect<void> =>
+  Effect.promise(() =>
+    Promise.all(
+      [...parts].flatMap((p) =>
+        p._tag === "JsonlPart" ? [rm(p.path, { force: true }).catch(() => undefined)] : [],
+      ),
+    ),
+  ).pipe(Effect.asVoid)
 
 /**
  * Commits a part whose days are unknown up front (a file): merged deduplicated into the table
@@ -84,6 +144,3 @@ export const commitUndatedPart = (
       }),
     )
   })
-
-const removeFile = (path: string) =>
-  Effect.promise(() => rm(path, { force: true }).catch(() => undefined))

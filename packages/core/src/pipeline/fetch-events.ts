@@ -1,11 +1,11 @@
-import { Effect, Stream } from "effect"
+import { Cause, Effect, Queue, Stream } from "effect"
 import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
 import { reportProgress } from "../progress.js"
 import { Storage } from "../Storage.js"
 import type { EventPart, EventsRequest, Source } from "../source.js"
 import { BadRequestError, IncompleteExport, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
-import { commitDayPart, commitUndatedPart, type PartResult } from "./commit-part.js"
+import { commitDays, commitUndatedPart, type PartResult, removeFiles } from "./commit-part.js"
 import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import {
   type DayWrite,
@@ -94,11 +94,18 @@ class Tally {
   }
 }
 
+/** Days committed together at most: fewer, larger loads are faster in DuckDB. */
+const MAX_DAYS_PER_COMMIT = 8
+/** Complete days (spool files) waiting for the writer, beyond the source's own downloads. */
+const DAYS_AHEAD = 8
+
 /**
- * Streams the source's parts for `days` into `table`, committing each day atomically as it
- * arrives (parts come concurrently and in any order; commits are serialised on the writer).
- * A source that ends without delivering a planned day fails the fetch: the table must not be
- * marked complete with a day missing.
+ * Streams the source's parts for `days` into `table`. Parts come concurrently and in any
+ * order; the source keeps downloading while the writer commits, and the writer takes every
+ * complete day waiting (up to a bound) into one transaction, so each day still lands whole,
+ * with its manifest row, and a slow writer gets fewer, larger loads. A source that ends
+ * without delivering a planned day fails the fetch: the table must not be marked complete
+ * with a day missing. Spool files of days not yet committed are deleted on failure.
  */
 const runParts = (
   source: Source,
@@ -107,38 +114,57 @@ const runParts = (
   days: ReadonlyMap<string, DayWrite>,
   zone: string | undefined,
   tally: Tally,
+  fresh: boolean,
 ): Effect.Effect<void, StorageError | SourceError, Storage> =>
   days.size === 0
     ? Effect.void
-    : Effect.gen(function* () {
-        yield* reportProgress({ _tag: "Planned", unit: "days", total: days.size })
-        const done = new Set<string>()
-        let undated = false
-        yield* source.events({ ...request, days: [...days.keys()].sort() }).pipe(
-          Stream.runForEach((part: EventPart) => {
-            if (part._tag === "RecordsPart" && part.day === null) {
-              undated = true
-              return Effect.flatMap(commitUndatedPart(table, part.records, zone), (r) =>
-                tally.add(r),
-              )
-            }
-            const day = part.day as string
-            done.add(day)
-            return Effect.flatMap(
-              commitDayPart(table, { ...part, day }, days.get(day) ?? "merge", zone),
-              (r) => tally.add(r),
+    : Effect.scoped(
+        Effect.gen(function* () {
+          yield* reportProgress({ _tag: "Planned", unit: "days", total: days.size })
+          const done = new Set<string>()
+          let undated = false
+          const waiting = new Set<EventPart>()
+          yield* Effect.addFinalizer(() => removeFiles(waiting))
+          const queue = yield* Queue.bounded<EventPart, SourceError | Cause.Done>(DAYS_AHEAD)
+          yield* source.events({ ...request, days: [...days.keys()].sort() }).pipe(
+            Stream.tap((part) => Effect.sync(() => waiting.add(part))),
+            Stream.runIntoQueue(queue),
+            Effect.forkScoped,
+          )
+          const writes = { write: (day: string) => days.get(day) ?? "merge", fresh }
+          for (;;) {
+            const batch = yield* Queue.takeBetween(queue, 1, MAX_DAYS_PER_COMMIT).pipe(
+              Effect.catchIf(Cause.isDone, () => Effect.succeed(undefined)),
             )
-          }),
-        )
-        const missing = [...days.keys()].filter((d) => !done.has(d))
-        if (!undated && missing.length > 0) {
-          return yield* new IncompleteExport({
-            source: source.name,
-            chunk: missing.slice(0, 3).join(", ") + (missing.length > 3 ? ", ..." : ""),
-            reason: `the source ended without ${missing.length} requested day(s)`,
-          })
-        }
-      })
+            if (batch === undefined) break
+            const dated: Array<EventPart & { readonly day: string }> = []
+            for (const part of batch) {
+              if (part._tag === "RecordsPart" && part.day === null) {
+                undated = true
+                waiting.delete(part)
+                yield* Effect.flatMap(commitUndatedPart(table, part.records, zone), (r) =>
+                  tally.add(r),
+                )
+              } else {
+                done.add(part.day as string)
+                dated.push({ ...part, day: part.day as string })
+              }
+            }
+            if (dated.length > 0) {
+              yield* Effect.flatMap(commitDays(table, dated, writes, zone), (r) => tally.add(r))
+              for (const part of batch) waiting.delete(part)
+            }
+          }
+          const missing = [...days.keys()].filter((d) => !done.has(d))
+          if (!undated && missing.length > 0) {
+            return yield* new IncompleteExport({
+              source: source.name,
+              chunk: missing.slice(0, 3).join(", ") + (missing.length > 3 ? ", ..." : ""),
+              reason: `the source ended without ${missing.length} requested day(s)`,
+            })
+          }
+        }),
+      )
 
 /**
  * Fetches events from any source into a table with a per-day partition manifest.
@@ -189,12 +215,12 @@ export const fetchEvents = (
         return yield* new TableExists({ table, hint: plan.hint })
       case "Fresh": {
         yield* storage.createEventsTable(table, Stream.empty, metadata, { complete: false })
-        yield* runParts(source, table, request, allReplace(plan.days), zone, tally)
+        yield* runParts(source, table, request, allReplace(plan.days), zone, tally, true)
         break
       }
       case "Update": {
         yield* beginFetch(table, plan.widen)
-        yield* runParts(source, table, request, plan.days, zone, tally)
+        yield* runParts(source, table, request, plan.days, zone, tally, false)
         break
       }
       case "Replace": {
@@ -204,7 +230,7 @@ export const fetchEvents = (
           staging,
           Effect.gen(function* () {
             yield* storage.createEventsTable(staging, Stream.empty, metadata, { complete: false })
-            yield* runParts(source, staging, request, allReplace(plan.days), zone, tally)
+            yield* runParts(source, staging, request, allReplace(plan.days), zone, tally, true)
             yield* finishFetch(staging)
           }),
         )

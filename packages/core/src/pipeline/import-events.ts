@@ -7,7 +7,7 @@ import { Storage } from "../Storage.js"
 import type { EventPart, Source } from "../source.js"
 import { BadRequestError, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
-import { commitDayPart, commitUndatedPart, type PartResult } from "./commit-part.js"
+import { commitDays, commitUndatedPart, type PartResult } from "./commit-part.js"
 import type { FetchEventsResult } from "./fetch-events.js"
 import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import type { FetchMode } from "./plan.js"
@@ -94,10 +94,10 @@ export const importEvents = (
               const result: PartResult =
                 part._tag === "RecordsPart" && part.day === null
                   ? yield* commitUndatedPart(target, part.records, zone)
-                  : yield* commitDayPart(
+                  : yield* commitDays(
                       target,
-                      { ...part, day: part.day as string },
-                      "merge",
+                      [{ ...part, day: part.day as string }],
+                      { write: () => "merge", fresh: false },
                       zone,
                     )
               inserted += result.inserted

@@ -4,8 +4,9 @@ import { InvalidRecord, type QueryError } from "../errors.js"
 import type { AppendResult } from "../Storage.js"
 import type { JsonlLayout } from "../source.js"
 import { queryOn, runOn } from "./duck.js"
+import { widenMetadata } from "./metadata.js"
 import { ident, literal } from "./names.js"
-import { type AppendMetadata, commitEventsAppend } from "./tables.js"
+import { type AppendMetadata, changedRows, scalarNumber } from "./tables.js"
 
 /**
  * A wall-clock TIMESTAMP in `zone` to the true UTC instant (naive TIMESTAMP, session in UTC).
@@ -24,8 +25,16 @@ export const localToUtcSql = (local: string, zone: string): string => {
     THEN ${earlier} ELSE ${later}::TIMESTAMP END`
 }
 
-/** The SELECT producing staged rows (plus `version` and `ord`) from the files. */
-export const jsonlSelectSql = (files: ReadonlyArray<string>, layout: JsonlLayout): string => {
+/**
+ * The SELECT producing the files' rows (plus `version` and `ord`, the 1-based line across the
+ * files in order: one scan of the list, which DuckDB reads in parallel), or with `keysOnly`
+ * everything but `properties`, plus each row's `filename`.
+ */
+export const jsonlSelectSql = (
+  files: ReadonlyArray<string>,
+  layout: JsonlLayout,
+  keysOnly = false,
+): string => {
   // every scalar comes from one json_extract_string over a list of paths: one parse per line
   const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
   if (layout.version) paths.push(layout.version)
@@ -36,22 +45,24 @@ export const jsonlSelectSql = (files: ReadonlyArray<string>, layout: JsonlLayout
   const insertId =
     ids.length === 0 ? "NULL::VARCHAR" : ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
   const version = layout.version ? `TRY_CAST(${field(paths.length - 1)} AS DOUBLE)` : "NULL::DOUBLE"
+  const extra = keysOnly ? "filename" : "properties"
   const inner = `SELECT
       ${field(0)} AS event_name,
       make_timestamp(${micros}) AS t,
       ${field(2)} AS distinct_id,
       ${insertId} AS insert_id,
-      properties,
+      ${extra},
       ${version} AS version,
       ord
     FROM (
       SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f,
-        json_extract(json, ${literal(layout.properties)}) AS properties,
+        ${keysOnly ? "filename" : `json_extract(json, ${literal(layout.properties)}) AS properties`},
         ord
-      FROM read_ndjson_objects([${files.map(literal).join(", ")}]) WITH ORDINALITY AS r(json, ord)
+      FROM read_ndjson_objects([${files.map(literal).join(", ")}]${keysOnly ? ", filename = true" : ""})
+        WITH ORDINALITY AS r(json, ${keysOnly ? "filename, " : ""}ord)
     )`
   const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
-  return `SELECT event_name, ${time} AS event_time, distinct_id, insert_id, properties, version, ord
+  return `SELECT event_name, ${time} AS event_time, distinct_id, insert_id, ${extra}, version, ord
     FROM (${inner})`
 }
 
@@ -62,11 +73,18 @@ const fields = [
   ["insert_id", "insertId"],
 ] as const
 
+const KEY = "event_name, distinct_id, event_time, insert_id"
+const badRow = fields.map(([c]) => `${c} IS NULL`).join(" OR ")
+
 /**
- * Loads JSONL files (plain or gzip) natively: columns extracted per `layout` in SQL, staged in
- * a temporary table, checked, deduplicated within the files (highest version, else last line)
- * and against the table's rows in the staged time range. Runs on the writer connection, inside
- * the caller's transaction.
+ * Loads JSONL files (plain or gzip) natively in two passes, so the bulky `properties` are
+ * written once, straight into the table, and never staged:
+ * 1. the key columns (plus version and line) go to a small temporary table: checked for
+ *    missing fields, and the lines that must not land are found there: every copy of an event
+ *    but the winner (highest version, else the last line, files read in order), and every event
+ *    the table already holds in the staged time range (zone maps keep that scan to the range);
+ * 2. one INSERT reads the files again and skips those lines.
+ * Runs on the writer connection, inside the caller's transaction.
  */
 export const loadJsonl = (
   conn: DuckDBConnection,
@@ -75,36 +93,88 @@ export const loadJsonl = (
   layout: JsonlLayout,
   staging: string,
   metadata?: AppendMetadata,
-): Effect.Effect<AppendResult, QueryError | InvalidRecord> =>
-  Effect.gen(function* () {
+): Effect.Effect<AppendResult, QueryError | InvalidRecord> => {
+  const keys = ident(`${staging}_keys`)
+  const losers = ident(`${staging}_skip`)
+  return Effect.gen(function* () {
     if (files.length === 0) return { inserted: 0, duplicates: 0 }
-    yield* runOn(conn, `CREATE TEMP TABLE ${ident(staging)} AS ${jsonlSelectSql(files, layout)}`)
-    const bad = yield* queryOn(
+    yield* runOn(conn, `CREATE TEMP TABLE ${keys} AS ${jsonlSelectSql(files, layout, true)}`)
+    const stats = yield* queryOn(
       conn,
-      `SELECT ord, ${fields.map(([c]) => `${c} IS NULL`).join(", ")}
-       FROM ${ident(staging)}
-       WHERE ${fields.map(([c]) => `${c} IS NULL`).join(" OR ")}
-       ORDER BY ord LIMIT 1`,
+      `SELECT count(*), min(event_time)::VARCHAR, max(event_time)::VARCHAR,
+         count(*) FILTER (WHERE ${badRow}),
+         count(DISTINCT hash(${KEY}))
+       FROM ${keys}`,
     )
-    const row = bad.rows[0]
-    if (row) {
+    const [total, minTime, maxTime, badCount, distinctKeys] = stats.rows[0] ?? []
+    const rows = Number(total ?? 0)
+    if (Number(badCount ?? 0) > 0) {
+      const bad = yield* queryOn(
+        conn,
+        `SELECT ord - (SELECT min(ord) FROM ${keys} f WHERE f.filename = k.filename) + 1,
+           ${fields.map(([c]) => `${c} IS NULL`).join(", ")}
+         FROM ${keys} k WHERE ${badRow} ORDER BY ord LIMIT 1`,
+      )
+      const row = bad.rows[0] ?? []
       const index = row.slice(1).indexOf(true)
-      const field = fields[index]?.[1] ?? "record"
       return yield* Effect.fail(
         new InvalidRecord({
           position: Number(row[0]) - 1,
-          field,
+          field: fields[index]?.[1] ?? "record",
           reason: `is missing or has the wrong type in the file`,
         }),
       )
     }
-    return yield* commitEventsAppend(
+    if (rows === 0) return { inserted: 0, duplicates: 0 }
+    // Distinct 64-bit hashes of the key equal to the row count prove there are no copies in
+    // the files; otherwise only rows whose key hash repeats go through the window.
+    const copies =
+      Number(distinctKeys ?? 0) === rows
+        ? ""
+        : `SELECT ord FROM (
+             SELECT * FROM ${keys} WHERE hash(${KEY}) IN (
+               SELECT hash(${KEY}) FROM ${keys} GROUP BY 1 HAVING count(*) > 1))
+           QUALIFY row_number() OVER (PARTITION BY ${KEY}
+             ORDER BY version DESC NULLS LAST, ord DESC) > 1
+           UNION ALL `
+    yield* runOn(
       conn,
-      name,
-      staging,
-      metadata,
-      "version DESC NULLS LAST, ord DESC",
+      `CREATE TEMP TABLE ${losers} AS ${copies}
+       SELECT ord FROM ${keys} k SEMI JOIN (
+         SELECT ${KEY} FROM ${ident(name)}
+         WHERE event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
+       ) t
+       ON k.event_name = t.event_name AND k.distinct_id = t.distinct_id
+         AND k.event_time = t.event_time AND k.insert_id = t.insert_id`,
+      [minTime as string, maxTime as string],
     )
+    const skipped = yield* scalarNumber(conn, `SELECT count(*) FROM ${losers}`)
+    const source = jsonlSelectSql(files, layout)
+    const inserted = yield* changedRows(
+      conn,
+      `INSERT INTO ${ident(name)}
+       SELECT s.event_name, s.event_time, s.distinct_id, s.insert_id, s.properties
+       FROM (${source}) s
+       ${skipped === 0 ? "" : `ANTI JOIN ${losers} l ON s.ord = l.ord`}`,
+    )
+    yield* widenMetadata(conn, name, {
+      added: inserted,
+      fromDate: metadata?.fromDate ?? day(minTime as string | null),
+      toDate: metadata?.toDate ?? day(maxTime as string | null),
+      fetchedAt: metadata?.fetchedAt ?? null,
+    })
+    return { inserted, duplicates: rows - inserted }
   }).pipe(
-    Effect.ensuring(Effect.ignore(runOn(conn, `DROP TABLE IF EXISTS temp.${ident(staging)}`))),
+    Effect.ensuring(
+      Effect.ignore(
+        Effect.andThen(
+          runOn(conn, `DROP TABLE IF EXISTS temp.${keys}`),
+          runOn(conn, `DROP TABLE IF EXISTS temp.${losers}`),
+        ),
+      ),
+    ),
   )
+}
+
+const day = (iso: string | null | undefined): string | null =>
+  iso === null || iso === undefined ? null : iso.slice(0, 10)

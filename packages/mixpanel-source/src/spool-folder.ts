@@ -1,0 +1,58 @@
+import { mkdir, readdir, rm, rmdir } from "node:fs/promises"
+import { join } from "node:path"
+import { Effect, type Scope } from "effect"
+
+const PREFIX = "mpd-spool-"
+const OWNED = /^mpd-spool-(\d+)-[0-9a-z]+$/
+
+/** True while a process of that id runs (EPERM: it runs under another user). */
+const isAlive = (pid: number): boolean => {
+  if (pid === process.pid) return true
+  try {
+    process.kill(pid, 0)
+    return true
+  } catch (error) {
+    return (error as { code?: unknown }).code === "EPERM"
+  }
+}
+
+/**
+ * Removes spool folders under `base` whose owning process is gone (killed before its scope
+ * could clean up). A folder whose id was reused by a live process is left for a later start.
+ */
+export const removeStaleSpoolFolders = (base: string): Promise<void> =>
+  readdir(base)
+    .then(async (names) => {
+      for (const name of names) {
+        const pid = OWNED.exec(name)?.[1]
+        if (pid !== undefined && !isAlive(Number(pid))) {
+          await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined)
+        }
+      }
+    })
+    .catch(() => undefined)
+
+/**
+ * This source's own folder for spooled days, `<base>/mpd-spool-<pid>-<random>`, so that a
+ * process killed outright leaves nothing a later start cannot recognise and remove. Created on
+ * first use; when the scope closes (after unhanded files are deleted) it goes if empty. Files
+ * already handed to a consumer stay theirs to delete.
+ */
+export const makeSpoolFolder = (
+  base: string,
+): Effect.Effect<() => Promise<string>, never, Scope.Scope> =>
+  Effect.gen(function* () {
+    const path = join(base, `${PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`)
+    let created: Promise<string> | undefined
+    yield* Effect.addFinalizer(() =>
+      created === undefined
+        ? Effect.void
+        : Effect.promise(() => rmdir(path).catch(() => undefined)),
+    )
+    return () => {
+      created ??= removeStaleSpoolFolders(base).then(() =>
+        mkdir(path, { recursive: true }).then(() => path),
+      )
+      return created
+    }
+  })
