@@ -46,6 +46,8 @@ describe("spool folders", () => {
       mkdirSync(dir)
       writeFileSync(join(dir, "mp-export-2024-03-01.jsonl"), "{}\n")
     }
+    const loose = join(spool, `mp-export-2024-03-01-${await killedPid()}-1-mx1ftecb.jsonl`)
+    writeFileSync(loose, "{}\n")
     let during: Array<string> = []
     const records = await withSource(configFor(sim.url, spool), (s) =>
       s.eventRecords({ from: "2024-03-01", to: "2024-03-02" }).pipe(
@@ -63,6 +65,7 @@ describe("spool folders", () => {
     )
     expect(own).toHaveLength(1)
     expect(existsSync(dead)).toBe(false)
+    expect(existsSync(loose)).toBe(false)
     expect(existsSync(live)).toBe(true)
     expect(existsSync(foreign)).toBe(true)
     expect(readdirSync(spool).sort()).toEqual(
