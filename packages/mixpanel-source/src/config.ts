@@ -1,4 +1,5 @@
 import { tmpdir } from "node:os"
+import { isValidTimeZone } from "@mixpanel-data/core"
 
 export type Region = "us" | "eu" | "in"
 
@@ -199,11 +200,4 @@ export const mixpanelConfigFromEnv = (
   }
 }
 
-export const isValidTimeZone = (zone: string): boolean => {
-  try {
-    new Intl.DateTimeFormat("en-US", { timeZone: zone })
-    return true
-  } catch {
-    return false
-  }
-}
+export { isValidTimeZone }

@@ -1,4 +1,4 @@
-import { formatResult } from "@mixpanel-data/core"
+import { formatResult, isValidTimeZone } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
 import {
@@ -43,12 +43,8 @@ export const add = async (globals: Globals, name: string, opts: Opts): Promise<n
     throw badArguments("a service account needs --project-id")
   }
   const zone = typeof opts.projectTimezone === "string" ? opts.projectTimezone : undefined
-  if (zone !== undefined) {
-    try {
-      new Intl.DateTimeFormat("en-US", { timeZone: zone })
-    } catch {
-      throw badArguments(`--project-timezone: "${zone}" is not an IANA time zone`)
-    }
+  if (zone !== undefined && !isValidTimeZone(zone)) {
+    throw badArguments(`--project-timezone: "${zone}" is not an IANA time zone`)
   }
   const apiUrl = typeof opts.apiUrl === "string" ? opts.apiUrl : undefined
   if (apiUrl !== undefined && !/^https?:\/\//.test(apiUrl)) {
