@@ -1,20 +1,29 @@
-import type { DuckDBConnection, DuckDBValue } from "@duckdb/node-api"
+import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, type Scope, Stream } from "effect"
-import { InvalidRecord, QueryError } from "../errors.js"
+import { InvalidRecord, QueryError, StorageIOError } from "../errors.js"
 import type { EventRecord, ProfileRecord } from "../records.js"
 import type { IngestOptions } from "../Storage.js"
-import { CHUNK_ROWS, ChunkAppender } from "./chunks.js"
-import { errorMessage } from "./duck.js"
+import { errorMessage, runOn } from "./duck.js"
+import { ingestionMemory } from "./ingest-memory.js"
 import { ident } from "./names.js"
 import type { NativeResources } from "./open.js"
+import {
+  NULL_MARK,
+  SPECIAL,
+  SpoolFile,
+  type SpoolLayout,
+  spoolFolder,
+  spoolSelectSql,
+  textColumn,
+} from "./spool.js"
 
 /**
- * Rows between explicit appender flushes (half a row group): bounds the rows DuckDB buffers,
- * hence memory; smaller flushes cost more commits than they save.
+ * Rows per spool batch. One batch loads in DuckDB while JavaScript writes the next, so at most
+ * two are on disk; each load is one autocommitted INSERT, which bounds DuckDB's memory.
  */
-const FLUSH_ROWS = 61_440
-/** Chunks between turns of the event loop, so timers, I/O and other requests still run. */
-const YIELD_CHUNKS = 8
+const BATCH_ROWS = 65_536
+/** Rows between turns of the event loop, so timers, I/O and other requests still run. */
+const YIELD_ROWS = 16_384
 /** Rows between progress reports. */
 const PROGRESS_ROWS = 2_048
 
@@ -24,84 +33,111 @@ const invalid = (position: number, field: string, reason: string) =>
 const isPlainObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-const timeMicros = (value: unknown): bigint | undefined => {
+/** Milliseconds since the epoch of a valid Date (whole by construction). */
+const timeMillis = (value: unknown): number | undefined => {
   if (!(value instanceof Date)) return undefined
   const ms = value.getTime()
-  if (!Number.isFinite(ms)) return undefined
-  const micros = ms * 1000
-  // one BigInt instead of two whenever the product is exact (every date before 2255)
-  return Number.isSafeInteger(micros) ? BigInt(micros) : BigInt(ms) * 1000n
+  return Number.isFinite(ms) ? ms : undefined
 }
 
 const propertiesJson = (value: unknown, position: number): string | InvalidRecord => {
   if (!isPlainObject(value)) return invalid(position, "properties", "must be a JSON object")
   try {
-    return JSON.stringify(value)
+    const text: unknown = JSON.stringify(value)
+    // a `toJSON` answering undefined leaves no JSON at all
+    return typeof text === "string" ? text : invalid(position, "properties", "has no JSON form")
   } catch (error) {
     return invalid(position, "properties", `is not serialisable as JSON: ${errorMessage(error)}`)
   }
 }
 
-/** One mutable timestamp value: a TIMESTAMP vector copies `micros` at once, so it is reused. */
-const reusable = { micros: 0n }
-const timestamp = (micros: bigint): DuckDBValue => {
-  reusable.micros = micros
-  return reusable as unknown as DuckDBValue
+/**
+ * Validates one record and turns it into a spool line (newline included), or says why it is
+ * invalid. A `layout` says how DuckDB reads the lines back into the staging table.
+ */
+export interface RowAppender<A> {
+  readonly layout: SpoolLayout
+  readonly line: (record: A, position: number) => string | InvalidRecord
 }
 
-/** Validates one record and writes it as a row; nothing is written when it is invalid. */
-export type RowAppender<A> = (
-  out: ChunkAppender,
-  record: A,
-  position: number,
-) => InvalidRecord | undefined
+const json = (text: string) => JSON.stringify(text)
 
-export const appendEventRow: RowAppender<EventRecord> = (out, record, position) => {
-  if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
-  const { eventName, distinctId, insertId } = record
-  if (typeof eventName !== "string") return invalid(position, "eventName", "must be a string")
-  if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
-  if (typeof insertId !== "string") return invalid(position, "insertId", "must be a string")
-  const micros = timeMicros(record.time)
-  if (micros === undefined) return invalid(position, "time", "must be a valid Date")
-  const json = propertiesJson(record.properties, position)
-  if (typeof json !== "string") return json
-  const row = out.row
-  out.vector(0).setItem(row, eventName)
-  out.vector(1).setItem(row, timestamp(micros))
-  out.vector(2).setItem(row, distinctId)
-  out.vector(3).setItem(row, insertId)
-  out.vector(4).setItem(row, json)
-  return undefined
+export const appendEventRow: RowAppender<EventRecord> = {
+  layout: {
+    columns: [
+      ["e", "BOOLEAN"],
+      ["n", "VARCHAR"],
+      ["t", "BIGINT"],
+      ["d", "VARCHAR"],
+      ["i", "VARCHAR"],
+      ["p", "VARCHAR"],
+    ],
+    select: [textColumn("n"), "epoch_ms(t)", textColumn("d"), textColumn("i"), "p"],
+  },
+  line: (record, position) => {
+    if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
+    const { eventName, distinctId, insertId } = record
+    if (typeof eventName !== "string") return invalid(position, "eventName", "must be a string")
+    if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
+    if (typeof insertId !== "string") return invalid(position, "insertId", "must be a string")
+    const ms = timeMillis(record.time)
+    if (ms === undefined) return invalid(position, "time", "must be a valid Date")
+    const properties = propertiesJson(record.properties, position)
+    if (typeof properties !== "string") return properties
+    return SPECIAL.test(eventName) || SPECIAL.test(distinctId) || SPECIAL.test(insertId)
+      ? `1\t${json(eventName)}\t${ms}\t${json(distinctId)}\t${json(insertId)}\t${properties}\n`
+      : `0\t${eventName}\t${ms}\t${distinctId}\t${insertId}\t${properties}\n`
+  },
 }
 
-export const appendProfileRow: RowAppender<ProfileRecord> = (out, record, position) => {
-  if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
-  const { distinctId, lastSeen } = record
-  if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
-  let micros: bigint | undefined
-  if (lastSeen !== null && lastSeen !== undefined) {
-    micros = timeMicros(lastSeen)
-    if (micros === undefined) return invalid(position, "lastSeen", "must be a valid Date or null")
-  }
-  const json = propertiesJson(record.properties, position)
-  if (typeof json !== "string") return json
-  const row = out.row
-  out.vector(0).setItem(row, distinctId)
-  out.vector(1).setItem(row, json)
-  out.vector(2).setItem(row, micros === undefined ? null : timestamp(micros))
-  return undefined
+export const appendProfileRow: RowAppender<ProfileRecord> = {
+  layout: {
+    columns: [
+      ["e", "BOOLEAN"],
+      ["d", "VARCHAR"],
+      ["p", "VARCHAR"],
+      ["t", "BIGINT"],
+    ],
+    select: [textColumn("d"), "p", "epoch_ms(t)"],
+  },
+  line: (record, position) => {
+    if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
+    const { distinctId, lastSeen } = record
+    if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
+    let ms: number | undefined
+    if (lastSeen !== null && lastSeen !== undefined) {
+      ms = timeMillis(lastSeen)
+      if (ms === undefined) return invalid(position, "lastSeen", "must be a valid Date or null")
+    }
+    const properties = propertiesJson(record.properties, position)
+    if (typeof properties !== "string") return properties
+    const seen = ms === undefined ? NULL_MARK : ms
+    return SPECIAL.test(distinctId)
+      ? `1\t${json(distinctId)}\t${properties}\t${seen}\n`
+      : `0\t${distinctId}\t${properties}\t${seen}\n`
+  },
 }
 
 /** A macrotask turn: lets the event loop serve I/O and timers between batches. */
 const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-const appenderError = (table: string, error: unknown) =>
-  new QueryError({ sql: `APPEND INTO ${table}`, reason: errorMessage(error) })
+/**
+ * One batch loading in DuckDB. `done` never rejects: it resolves to the failure, if any, so a
+ * load nobody awaits yet cannot become an unhandled rejection.
+ */
+interface Load {
+  readonly file: SpoolFile
+  readonly sql: string
+  readonly done: Promise<unknown>
+}
 
 /**
- * Streams records into `table` through one Appender on `conn`, validating each as it arrives
- * and flushing in bounded batches. Returns the number of rows appended.
+ * Streams records into `table`: each is validated and written as a line to a spool batch; a
+ * full batch is loaded by DuckDB (`INSERT … SELECT FROM read_csv`) asynchronously while the
+ * next one is written, so parsing and storage run on DuckDB's threads beside JavaScript. At
+ * most two batches exist at once; the spool folder goes with the scope whatever happens, and
+ * a load still running when the stream fails or is interrupted is interrupted and awaited
+ * first. Rows land in arrival order (later copies keep higher row ids). Returns the rows.
  */
 export const appendStream = <A, E, R>(
   resources: NativeResources,
@@ -110,68 +146,139 @@ export const appendStream = <A, E, R>(
   records: Stream.Stream<A, E, R>,
   appendRow: RowAppender<A>,
   options: IngestOptions | undefined,
-): Effect.Effect<number, E | InvalidRecord | QueryError, R | Scope.Scope> =>
-  Effect.gen(function* () {
-    const appender = yield* Effect.acquireRelease(
-      Effect.tryPromise({
-        try: async () => {
-          const appender = await conn.createAppender(table)
-          resources.appenders.add(appender)
-          return appender
-        },
-        catch: (error) => appenderError(table, error),
-      }),
-      (appender) => Effect.sync(() => resources.closeAppender(appender)),
-    )
-    const types = Array.from({ length: appender.columnCount }, (_, i) => appender.columnType(i))
-    const out = new ChunkAppender(appender, types)
-    const onProgress = options?.onProgress
-    let rows = 0
-    let sinceFlush = 0
-    let sinceProgress = 0
-    let sinceYield = 0
-    yield* Stream.runForEachArray(records, (batch) =>
-      Effect.suspend((): Effect.Effect<void, InvalidRecord | QueryError> => {
-        for (let i = 0; i < batch.length; i++) {
-          const problem = appendRow(out, batch[i] as A, rows)
-          if (problem) return Effect.fail(problem)
-          rows++
-          sinceProgress++
-          try {
-            if (out.endRow()) {
-              sinceYield++
-              sinceFlush += CHUNK_ROWS
-              if (sinceFlush >= FLUSH_ROWS) {
-                sinceFlush = 0
-                appender.flushSync()
-              }
+  ownTransaction: boolean,
+): Effect.Effect<number, E | InvalidRecord | QueryError | StorageIOError, R | Scope.Scope> =>
+  // the memory cap lasts with the caller's scope: through the commit that reads the rows back
+  Effect.andThen(
+    ingestionMemory(resources, conn),
+    Effect.scoped(
+      Effect.gen(function* () {
+        // One transaction for every batch: DuckDB writes the rows once, straight to the database
+        // file, instead of to the WAL and again at each automatic checkpoint. Rolled back unless
+        // committed below; inside the caller's transaction the loads simply join it.
+        let committed = !ownTransaction
+        if (ownTransaction) {
+          yield* Effect.acquireRelease(runOn(conn, "BEGIN TRANSACTION"), () =>
+            committed ? Effect.void : Effect.ignore(runOn(conn, "ROLLBACK")),
+          )
+        }
+        const dir = yield* spoolFolder
+        let inFlight: Load | undefined
+        let batches = 0
+        yield* Effect.addFinalizer(() =>
+          Effect.promise(async () => {
+            const load = inFlight
+            inFlight = undefined
+            if (load === undefined) return
+            conn.interrupt()
+            await load.done
+            load.file.remove()
+          }),
+        )
+        const newFile = () =>
+          Effect.try({
+            try: () => new SpoolFile(`${dir}/${batches++}.tsv`),
+            catch: (error) => spoolError("create spool file", dir, error),
+          })
+
+        /** Waits for the load in flight, if any, and deletes its file. */
+        const settle = Effect.suspend(() => {
+          const load = inFlight
+          if (load === undefined) return Effect.void
+          return Effect.flatMap(
+            Effect.promise(() => load.done),
+            (failure) => {
+              inFlight = undefined
+              load.file.remove()
+              return failure === undefined
+                ? Effect.void
+                : Effect.fail(new QueryError({ sql: load.sql, reason: errorMessage(failure) }))
+            },
+          )
+        })
+
+        /** Closes `file`, waits for the previous load, then starts this one without waiting. */
+        const load = (file: SpoolFile) =>
+          Effect.gen(function* () {
+            yield* Effect.try({
+              try: () => file.close(),
+              catch: (error) => spoolError("write spool file", file.path, error),
+            })
+            yield* settle
+            const sql = `INSERT INTO ${ident(table)} ${spoolSelectSql(file.path, appendRow.layout, file.longestBytes)}`
+            inFlight = {
+              file,
+              sql,
+              done: conn.run(sql).then(
+                () => undefined,
+                (error: unknown) => error ?? new Error("load failed"),
+              ),
             }
-          } catch (error) {
-            return Effect.fail(appenderError(table, error))
-          }
+          })
+
+        const onProgress = options?.onProgress
+        const line = appendRow.line
+        let file = yield* newFile()
+        let rows = 0
+        let sinceProgress = 0
+        let sinceYield = 0
+
+        const rotate = Effect.suspend(() => {
+          const current = file
+          return Effect.andThen(newFile(), (next) => {
+            file = next
+            return load(current)
+          })
+        })
+
+        /** Spools `batch` from `from` on; a full spool batch is handed over before going on. */
+        const spool = (
+          batch: ReadonlyArray<A>,
+          from: number,
+        ): Effect.Effect<void, InvalidRecord | QueryError | StorageIOError> =>
+          Effect.suspend(() => {
+            try {
+              for (let i = from; i < batch.length; i++) {
+                const text = line(batch[i] as A, rows)
+                if (typeof text !== "string") return Effect.fail(text)
+                file.add(text)
+                rows++
+                sinceProgress++
+                sinceYield++
+                if (file.lines === BATCH_ROWS) {
+                  return Effect.andThen(rotate, spool(batch, i + 1))
+                }
+              }
+            } catch (error) {
+              return Effect.fail(spoolError("write spool file", file.path, error))
+            }
+            if (onProgress && sinceProgress >= PROGRESS_ROWS) {
+              sinceProgress = 0
+              onProgress(rows)
+            }
+            if (sinceYield >= YIELD_ROWS) {
+              sinceYield = 0
+              return nextTurn
+            }
+            return Effect.void
+          })
+
+        yield* Stream.runForEachArray(records, (batch) => spool(batch, 0))
+        if (file.lines > 0) yield* load(file)
+        else file.remove()
+        yield* settle
+        if (!committed) {
+          yield* runOn(conn, "COMMIT")
+          committed = true
         }
-        if (onProgress && sinceProgress >= PROGRESS_ROWS) {
-          sinceProgress = 0
-          onProgress(rows)
-        }
-        if (sinceYield >= YIELD_CHUNKS) {
-          sinceYield = 0
-          return nextTurn
-        }
-        return Effect.void
+        if (onProgress && (sinceProgress > 0 || rows === 0)) onProgress(rows)
+        return rows
       }),
-    )
-    yield* Effect.try({
-      try: () => {
-        out.finish()
-        appender.flushSync()
-        resources.closeAppender(appender)
-      },
-      catch: (error) => appenderError(table, error),
-    })
-    if (onProgress && (sinceProgress > 0 || rows === 0)) onProgress(rows)
-    return rows
-  })
+    ),
+  )
+
+const spoolError = (operation: string, path: string, error: unknown) =>
+  new StorageIOError({ operation, path, reason: errorMessage(error) })
 
 export const stagingName = (name: string): string =>
   `_staging_${name}_${Math.random().toString(16).slice(2, 10)}`

@@ -136,7 +136,7 @@ export const makeStorage = (
         yield* Effect.acquireRelease(runOn(conn, createTableSql(staging, type, true)), () =>
           Effect.ignore(runOn(conn, `DROP TABLE IF EXISTS ${ident(staging)}`)),
         )
-        yield* appendStream(resources, conn, staging, records, appendRow, options)
+        yield* appendStream(resources, conn, staging, records, appendRow, options, !inTransaction)
         return staging
       })
 

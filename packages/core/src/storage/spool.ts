@@ -1,0 +1,127 @@
+import { closeSync, mkdtempSync, openSync, rmSync, unlinkSync, writeSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { Effect, type Scope } from "effect"
+import { StorageIOError } from "../errors.js"
+import { errorMessage } from "./duck.js"
+import { literal } from "./names.js"
+
+/**
+ * Spool files: records become tab-separated lines that DuckDB's CSV reader loads in parallel,
+ * on its own threads, while JavaScript writes the next batch. Every line starts with a flag:
+ * `0` when its text fields are written raw, `1` when one of them holds a tab, newline, carriage
+ * return, backslash or NUL and all of them are JSON string literals instead (decoded in SQL).
+ * JSON text from `JSON.stringify` never holds a raw tab or newline, so properties always go raw.
+ * `\N` is the null marker: a raw field is never `\N` (a backslash forces the JSON form).
+ * Properties are read as VARCHAR: storing them in the JSON column validates them once, which
+ * is cheaper than reading them as JSON.
+ */
+export const NULL_MARK = "\\N"
+
+/** Characters a raw field must not hold. */
+export const SPECIAL = /[\t\n\r\\\0]/
+
+/** How one kind of row is spooled and read back. */
+export interface SpoolLayout {
+  /** `read_csv` columns, in line order, the flag first. */
+  readonly columns: ReadonlyArray<readonly [name: string, type: string]>
+  /** The SELECT list producing the staging table's columns from those columns. */
+  readonly select: ReadonlyArray<string>
+}
+
+/** A text column of a layout, decoded from its JSON form on flagged lines. */
+export const textColumn = (column: string): string =>
+  `CASE WHEN e THEN json_extract_string(${column}, '$') ELSE ${column} END`
+
+/** DuckDB's CSV reader refuses longer lines unless told; its buffer must hold one line. */
+const DEFAULT_MAX_LINE = 2_097_152
+
+/** `SELECT … FROM read_csv(file)` for `layout`; `longestLine` in bytes sizes the reader. */
+export const spoolSelectSql = (file: string, layout: SpoolLayout, longestLine: number): string => {
+  const columns = layout.columns.map(([name, type]) => `${name}: '${type}'`).join(", ")
+  const maxLine = Math.max(DEFAULT_MAX_LINE, longestLine + 1)
+  const sizing =
+    maxLine > DEFAULT_MAX_LINE ? `, max_line_size = ${maxLine}, buffer_size = ${maxLine * 2}` : ""
+  return `SELECT ${layout.select.join(", ")}
+    FROM read_csv(${literal(file)}, delim = '\t', quote = '', escape = '', header = false,
+      auto_detect = false, nullstr = '\\N', columns = {${columns}}${sizing})`
+}
+
+const ioError = (operation: string, path: string, error: unknown) =>
+  new StorageIOError({ operation, path, reason: errorMessage(error) })
+
+/** A temp folder for spool files, removed with everything in it when the scope closes. */
+export const spoolFolder: Effect.Effect<string, StorageIOError, Scope.Scope> =
+  Effect.acquireRelease(
+    Effect.try({
+      try: () => mkdtempSync(join(tmpdir(), "mixpanel-data-spool-")),
+      catch: (error) => ioError("create spool folder", tmpdir(), error),
+    }),
+    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+  )
+
+/** Lines buffered in memory before one write. */
+const WRITE_LINES = 1024
+
+/**
+ * One spool file being written: lines are buffered and written in blocks. Synchronous on
+ * purpose: small blocks to the page cache cost less than a promise per block.
+ */
+export class SpoolFile {
+  private fd: number | undefined
+  private buffer = ""
+  private buffered = 0
+  /** Lines in the file (written or buffered). */
+  lines = 0
+  /** The longest line so far, in UTF-16 units times 3: an upper bound of its UTF-8 bytes. */
+  longest = 0
+
+  constructor(readonly path: string) {
+    this.fd = openSync(path, "w")
+  }
+
+  add(line: string): void {
+    this.buffer += line
+    if (line.length > this.longest) this.longest = line.length
+    this.lines++
+    if (++this.buffered === WRITE_LINES) this.write()
+  }
+
+  /** Writes what is buffered and closes the file. */
+  close(): void {
+    if (this.fd === undefined) return
+    try {
+      this.write()
+    } finally {
+      closeSync(this.fd)
+      this.fd = undefined
+    }
+  }
+
+  /** Closes (if open) and deletes the file; never throws. */
+  remove(): void {
+    try {
+      if (this.fd !== undefined) closeSync(this.fd)
+    } catch {
+      // already closed
+    }
+    this.fd = undefined
+    try {
+      unlinkSync(this.path)
+    } catch {
+      // already gone; the folder goes with its scope anyway
+    }
+  }
+
+  /** An upper bound of the longest line's UTF-8 length. */
+  get longestBytes(): number {
+    return this.longest * 3
+  }
+
+  private write(): void {
+    if (this.buffered === 0 || this.fd === undefined) return
+    writeSync(this.fd, this.buffer)
+    this.buffer = ""
+    this.buffered = 0
+  }
+}
