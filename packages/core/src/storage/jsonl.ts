@@ -76,9 +76,157 @@ const fields = [
 const KEY = "event_name, distinct_id, event_time, insert_id"
 const badRow = fields.map(([c]) => `${c} IS NULL`).join(" OR ")
 
+/** The version path read from the stored `properties`, or undefined when it lies outside them. */
+const versionInProperties = (layout: JsonlLayout): string | undefined => {
+  if (layout.version === undefined) return "NULL::DOUBLE"
+  const prefix = `${layout.properties}.`
+  if (!layout.version.startsWith(prefix)) return undefined
+  return `TRY_CAST(json_extract_string(properties, ${literal(`$.${layout.version.slice(prefix.length)}`)}) AS DOUBLE)`
+}
+
+/**
+ * The INSERT source: every line with one parse. A line missing a key field is not rejected by
+ * the NOT NULL columns (that would abort the caller's transaction before it could be reported):
+ * it lands with an infinite time, which no real line produces, and is reported after.
+ */
+const insertSql = (name: string, files: ReadonlyArray<string>, layout: JsonlLayout): string => {
+  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
+  const field = (i: number) => `f[${i + 1}]`
+  const scale = layout.timeUnit === "ms" ? "1000" : "1000000"
+  const micros = `CAST(round(TRY_CAST(${field(1)} AS DOUBLE) * ${scale}) AS BIGINT)`
+  const ids = layout.insertId.map((_, i) => field(3 + i))
+  const insertId =
+    ids.length === 0 ? "NULL::VARCHAR" : ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
+  const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
+  return `INSERT INTO ${ident(name)}
+    SELECT coalesce(event_name, ''),
+      CASE WHEN event_name IS NULL OR t IS NULL OR distinct_id IS NULL OR insert_id IS NULL
+        THEN ${INVALID} ELSE ${time} END,
+      coalesce(distinct_id, ''), coalesce(insert_id, ''), properties
+    FROM (
+      SELECT ${field(0)} AS event_name, make_timestamp(${micros}) AS t,
+        ${field(2)} AS distinct_id, ${insertId} AS insert_id, properties
+      FROM (
+        SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f,
+          json_extract(json, ${literal(layout.properties)}) AS properties
+        FROM read_ndjson_objects([${files.map(literal).join(", ")}]) r(json)
+      )
+    )`
+}
+
+const INVALID = "'infinity'::TIMESTAMP"
+
+/** The first line of the files missing a key field (lines counted within their file). */
+const invalidLine = (
+  conn: DuckDBConnection,
+  files: ReadonlyArray<string>,
+  layout: JsonlLayout,
+): Effect.Effect<InvalidRecord, QueryError> =>
+  Effect.map(
+    queryOn(
+      conn,
+      `WITH k AS (${jsonlSelectSql(files, layout, true)})
+       SELECT ord - (SELECT min(ord) FROM k f WHERE f.filename = k.filename) + 1,
+         ${fields.map(([c]) => `${c} IS NULL`).join(", ")}
+       FROM k WHERE ${badRow} ORDER BY ord LIMIT 1`,
+    ),
+    (result) => {
+      const row = result.rows[0] ?? []
+      const index = row.slice(1).indexOf(true)
+      return new InvalidRecord({
+        position: Number(row[0] ?? 1) - 1,
+        field: fields[index]?.[1] ?? "record",
+        reason: `is missing or has the wrong type in the file`,
+      })
+    },
+  )
+
+/**
+ * Loads JSONL files (plain or gzip) natively with one read: a single INSERT parses each line
+ * once, straight into the table; then the copies that must not stay are deleted by rowid:
+ * every copy of an event among the new rows but the winner (highest version, read back from
+ * `properties` for the repeated keys only, else the last line: one INSERT appends in line
+ * order, files in order), and every new row whose event the table already held (zone maps keep
+ * that scan to the loaded time range). New rows are told apart by rowid: within a transaction
+ * appended rows get rowids above every row the table holds, committed or not. Deleting rows
+ * the transaction appended makes DuckDB copy them again at commit; that still costs less than
+ * reading the files twice or staging the lines in a temporary table.
+ * Runs on the writer connection, inside the caller's transaction.
+ */
+export const loadJsonl = (
+  conn: DuckDBConnection,
+  name: string,
+  files: ReadonlyArray<string>,
+  layout: JsonlLayout,
+  staging: string,
+  metadata?: AppendMetadata,
+): Effect.Effect<AppendResult, QueryError | InvalidRecord> => {
+  const version = versionInProperties(layout)
+  if (version === undefined) return loadJsonlTwoPass(conn, name, files, layout, staging, metadata)
+  return Effect.gen(function* () {
+    if (files.length === 0) return { inserted: 0, duplicates: 0 }
+    const table = ident(name)
+    const before = yield* queryOn(conn, `SELECT coalesce(max(rowid), -1)::VARCHAR FROM ${table}`)
+    const last = String(before.rows[0]?.[0] ?? "-1")
+    const rows = yield* changedRows(conn, insertSql(name, files, layout))
+    if (rows === 0) return { inserted: 0, duplicates: 0 }
+    const fresh = `rowid > ${last}::BIGINT`
+    const stats = yield* queryOn(
+      conn,
+      `SELECT min(event_time)::VARCHAR, max(event_time) FILTER (WHERE event_time <> ${INVALID})::VARCHAR,
+         count(*) FILTER (WHERE event_time = ${INVALID}),
+         count(DISTINCT hash(${KEY}))
+       FROM ${table} WHERE ${fresh}`,
+    )
+    const [minTime, maxTime, badCount, distinctKeys] = stats.rows[0] ?? []
+    if (Number(badCount ?? 0) > 0)
+      return yield* Effect.fail(yield* invalidLine(conn, files, layout))
+    let removed = 0
+    // Distinct 64-bit hashes of the key equal to the row count prove the files hold no copies;
+    // otherwise only rows whose key hash repeats are ranked.
+    if (Number(distinctKeys ?? 0) !== rows) {
+      removed += yield* changedRows(
+        conn,
+        `DELETE FROM ${table} WHERE rowid IN (
+           SELECT rowid_ FROM (
+             SELECT rowid AS rowid_, ${KEY}, ${version} AS version FROM ${table}
+             WHERE ${fresh} AND hash(${KEY}) IN (
+               SELECT hash(${KEY}) FROM ${table} WHERE ${fresh} GROUP BY 1 HAVING count(*) > 1))
+           QUALIFY row_number() OVER (PARTITION BY ${KEY}
+             ORDER BY version DESC NULLS LAST, rowid_ DESC) > 1)`,
+      )
+    }
+    // a table empty before the load holds nothing older to collide with
+    if (last !== "-1")
+      removed += yield* changedRows(
+        conn,
+        `DELETE FROM ${table} WHERE rowid IN (
+         SELECT n.rowid_ FROM (
+           SELECT rowid AS rowid_, ${KEY} FROM ${table}
+           WHERE ${fresh} AND event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
+         ) n SEMI JOIN (
+           SELECT ${KEY} FROM ${table}
+           WHERE rowid <= ${last}::BIGINT AND event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
+         ) o
+         ON n.event_name = o.event_name AND n.distinct_id = o.distinct_id
+           AND n.event_time = o.event_time AND n.insert_id = o.insert_id)`,
+        [minTime as string, maxTime as string, minTime as string, maxTime as string],
+      )
+    const inserted = rows - removed
+    yield* widenMetadata(conn, name, {
+      added: inserted,
+      fromDate: metadata?.fromDate ?? day(minTime as string | null),
+      toDate: metadata?.toDate ?? day(maxTime as string | null),
+      fetchedAt: metadata?.fetchedAt ?? null,
+    })
+    return { inserted, duplicates: removed }
+  })
+}
+
 /**
  * Loads JSONL files (plain or gzip) natively in two passes, so the bulky `properties` are
- * written once, straight into the table, and never staged:
+ * written once, straight into the table, and never staged (used when the version lives outside
+ * `properties`, so the table cannot tell copies apart once loaded):
  * 1. the key columns (plus version and line) go to a small temporary table: checked for
  *    missing fields, and the lines that must not land are found there: every copy of an event
  *    but the winner (highest version, else the last line, files read in order), and every event
@@ -86,7 +234,7 @@ const badRow = fields.map(([c]) => `${c} IS NULL`).join(" OR ")
  * 2. one INSERT reads the files again and skips those lines.
  * Runs on the writer connection, inside the caller's transaction.
  */
-export const loadJsonl = (
+const loadJsonlTwoPass = (
   conn: DuckDBConnection,
   name: string,
   files: ReadonlyArray<string>,
