@@ -179,8 +179,11 @@ export const loadJsonl = (
        FROM ${table} WHERE ${fresh}`,
     )
     const [minTime, maxTime, badCount, distinctKeys] = stats.rows[0] ?? []
-    if (Number(badCount ?? 0) > 0)
+    if (Number(badCount ?? 0) > 0) {
+      // the load leaves nothing behind even if the caller recovers and commits
+      yield* runOn(conn, `DELETE FROM ${table} WHERE ${fresh}`)
       return yield* Effect.fail(yield* invalidLine(conn, files, layout))
+    }
     let removed = 0
     // Distinct 64-bit hashes of the key equal to the row count prove the files hold no copies;
     // otherwise only rows whose key hash repeats are ranked.

@@ -123,7 +123,7 @@ describe("loadEventsJsonl copies", () => {
     expect(out.v).toBe("high")
   })
 
-  it("names the line missing a field within its file and writes nothing, in a transaction too", async () => {
+  it("names the line missing a field within its file and writes none of the files' lines", async () => {
     const dir = tempDir()
     const good = write(dir, "good.jsonl", [line("a"), line("b")])
     const bad = write(dir, "bad.jsonl", [
@@ -144,11 +144,23 @@ describe("loadEventsJsonl copies", () => {
             ),
           ),
         )
-        return { alone, inTransaction, count: yield* s.queryScalar("SELECT count(*) FROM ev") }
+        const recovered = yield* s.transaction(
+          Effect.andThen(
+            s.loadEventsJsonl("ev", [good], layout),
+            Effect.flip(s.loadEventsJsonl("ev", [bad], layout)),
+          ),
+        )
+        return {
+          alone,
+          inTransaction,
+          recovered,
+          count: yield* s.queryScalar("SELECT count(*) FROM ev"),
+        }
       }),
     )
     expect(out.alone).toMatchObject({ _tag: "InvalidRecord", position: 2, field: "distinctId" })
     expect(out.inTransaction).toMatchObject({ _tag: "InvalidRecord", position: 2 })
-    expect(out.count).toBe(0)
+    expect(out.recovered).toMatchObject({ _tag: "InvalidRecord", position: 2 })
+    expect(out.count).toBe(2)
   })
 })
