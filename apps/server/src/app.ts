@@ -19,7 +19,9 @@ export const serverLayer = (config: ServerConfigShape) => {
   const ConfigLive = Layer.succeed(ServerConfig, config)
 
   const StorageLive = Layer.effectDiscard(lockDownDatabase(config.spoolDir)).pipe(
-    Layer.provideMerge(storageLayer({ mode: "file", path: config.options.db })),
+    Layer.provideMerge(
+      storageLayer({ mode: "file", path: config.options.db, spoolDir: config.spoolDir }),
+    ),
   )
 
   const JobsLive = Layer.effect(

@@ -26,7 +26,11 @@ const withLockedStorage = <A>(body: (storage: StorageShape) => Effect.Effect<A, 
   Effect.runPromise(
     Effect.scoped(
       Effect.gen(function* () {
-        const storage = yield* makeStorage({ mode: "file", path: join(dir, "data.duckdb") })
+        const storage = yield* makeStorage({
+          mode: "file",
+          path: join(dir, "data.duckdb"),
+          spoolDir: spool,
+        })
         yield* lockDownDatabase(spool).pipe(Effect.provideService(Storage, storage))
         return yield* body(storage)
       }),

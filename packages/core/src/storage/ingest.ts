@@ -162,7 +162,7 @@ export const appendStream = <A, E, R>(
             committed ? Effect.void : Effect.ignore(runOn(conn, "ROLLBACK")),
           )
         }
-        const dir = yield* spoolFolder
+        const dir = yield* spoolFolder(resources.spoolDir)
         let inFlight: Load | undefined
         let batches = 0
         yield* Effect.addFinalizer(() =>

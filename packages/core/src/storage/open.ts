@@ -14,6 +14,11 @@ export interface EngineOptions {
    * keeps written blocks cached up to most of the machine's memory. Default: DuckDB's own.
    */
   readonly memoryLimit?: string
+  /**
+   * Where record ingestion stages its batch files for DuckDB to load (default: the OS temp
+   * folder). A host that restricts DuckDB's file access allows this folder.
+   */
+  readonly spoolDir?: string
 }
 
 export type StorageOptions = EngineOptions &
@@ -32,6 +37,7 @@ export class NativeResources {
   readonly appenders = new Set<DuckDBAppender>()
   readonly connections = new Set<DuckDBConnection>()
   instance: DuckDBInstance | undefined
+  spoolDir: string | undefined
 
   closeAppender(appender: DuckDBAppender): void {
     if (!this.appenders.delete(appender)) return
@@ -143,6 +149,7 @@ export const openDatabase = (
 ): Effect.Effect<OpenedDatabase, DatabaseNotFound | DatabaseLocked | StorageIOError, Scope.Scope> =>
   Effect.gen(function* () {
     const resources = new NativeResources()
+    resources.spoolDir = options.spoolDir
     switch (options.mode) {
       case "memory": {
         yield* openInstance(":memory:", false, resources, options)

@@ -51,11 +51,13 @@ const ioError = (operation: string, path: string, error: unknown) =>
   new StorageIOError({ operation, path, reason: errorMessage(error) })
 
 /** A temp folder for spool files, removed with everything in it when the scope closes. */
-export const spoolFolder: Effect.Effect<string, StorageIOError, Scope.Scope> =
+export const spoolFolder = (
+  parent: string = tmpdir(),
+): Effect.Effect<string, StorageIOError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.try({
-      try: () => mkdtempSync(join(tmpdir(), "mixpanel-data-spool-")),
-      catch: (error) => ioError("create spool folder", tmpdir(), error),
+      try: () => mkdtempSync(join(parent, "mixpanel-data-spool-")),
+      catch: (error) => ioError("create spool folder", parent, error),
     }),
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
   )
