@@ -1,5 +1,6 @@
 import * as ingest from "./ingest/index.js"
 import * as p3 from "./p3-fetch.js"
+import * as p4 from "./p4-backfill.js"
 import * as p5 from "./p5-start.js"
 
 export interface BenchOptions {
@@ -22,4 +23,4 @@ export interface BenchModule {
 }
 
 /** Every benchmark `pnpm bench` runs, in order. Add a module: export `name` and `run`. */
-export const registry: Array<BenchModule> = [ingest, p3, p5]
+export const registry: Array<BenchModule> = [ingest, p3, p4, p5]
