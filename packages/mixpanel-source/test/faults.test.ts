@@ -1,4 +1,4 @@
-import { startSimulator } from "@mixpanel-data/mixpanel-sim"
+import { startSimulator, transientFaultKinds } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
@@ -19,19 +19,6 @@ type Sim = Awaited<ReturnType<typeof startSimulator>>
 
 const FROM = "2024-05-01"
 const TO = "2024-05-04"
-
-const transientKinds = [
-  "429",
-  "429-retry-after",
-  "500",
-  "502",
-  "503",
-  "reset-mid-body",
-  "terminated-early",
-  "cut-line",
-  "cut-gzip",
-  "slow-trickle",
-] as const
 
 describe("faults", () => {
   let sim: Sim
@@ -56,7 +43,7 @@ describe("faults", () => {
 
   const config = () => configFor(sim.url, spool, { timeouts: { idleMs: 5_000 } })
 
-  for (const kind of transientKinds) {
+  for (const kind of transientFaultKinds) {
     it(`survives ${kind}: the fetched set equals the truth`, async () => {
       sim.setFaults({
         script: [
@@ -93,7 +80,7 @@ describe("faults", () => {
       random: {
         seed: 3,
         rate: 0.5,
-        kinds: transientKinds.map((kind) =>
+        kinds: transientFaultKinds.map((kind) =>
           kind === "429-retry-after"
             ? { kind, retryAfterSeconds: 0.02 }
             : { kind, afterBytes: 3000 },

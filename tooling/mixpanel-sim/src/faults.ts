@@ -17,7 +17,8 @@ export type FaultKind =
   | "400-unable-to-authenticate"
   | "403"
 
-export const faultKinds: ReadonlyArray<FaultKind> = [
+/** The faults a correct client survives by retrying: the set ends exact all the same. */
+export const transientFaultKinds: ReadonlyArray<FaultKind> = [
   "429",
   "429-retry-after",
   "500",
@@ -28,6 +29,10 @@ export const faultKinds: ReadonlyArray<FaultKind> = [
   "cut-line",
   "cut-gzip",
   "slow-trickle",
+]
+
+export const faultKinds: ReadonlyArray<FaultKind> = [
+  ...transientFaultKinds,
   "401",
   "402",
   "400-unable-to-authenticate",
@@ -180,18 +185,7 @@ export const faultPresets: Readonly<Record<string, FaultPlan>> = {
     random: {
       seed: 1,
       rate: 0.3,
-      kinds: [
-        "429",
-        "429-retry-after",
-        "500",
-        "502",
-        "503",
-        "reset-mid-body",
-        "terminated-early",
-        "cut-line",
-        "cut-gzip",
-        "slow-trickle",
-      ],
+      kinds: [...transientFaultKinds],
     },
   },
 }

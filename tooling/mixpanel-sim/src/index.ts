@@ -24,6 +24,7 @@ export {
   type FaultSpec,
   faultKinds,
   faultPresets,
+  transientFaultKinds,
 } from "./faults.js"
 export {
   type ExportLimits,

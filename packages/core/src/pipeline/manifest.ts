@@ -74,8 +74,9 @@ export const readTableState = (
     }
   })
 
-/** Deletes the table's rows on `day` (in `zone`); returns how many went. */
-export const deleteDay = (
+/** Runs `head` over the table's rows on `day` (in `zone`); returns the first number answered. */
+const onDay = (
+  head: string,
   table: string,
   day: string,
   zone: string | undefined,
@@ -84,27 +85,19 @@ export const deleteDay = (
     const storage = yield* Storage
     const { start, end } = dayBoundsUtc(zone, day)
     const result = yield* storage.execute(
-      `DELETE FROM "${table}" WHERE event_time >= ?::TIMESTAMP AND event_time < ?::TIMESTAMP`,
+      `${head} "${table}" WHERE event_time >= ?::TIMESTAMP AND event_time < ?::TIMESTAMP`,
       [sqlTimestamp(start), sqlTimestamp(end)],
     )
     return firstNumber(result.rows)
   })
 
+/** Deletes the table's rows on `day` (in `zone`); returns how many went. */
+export const deleteDay = (table: string, day: string, zone: string | undefined) =>
+  onDay("DELETE FROM", table, day, zone)
+
 /** Rows the table holds on `day` (in `zone`). */
-export const countDay = (
-  table: string,
-  day: string,
-  zone: string | undefined,
-): Effect.Effect<number, StorageError, Storage> =>
-  Effect.gen(function* () {
-    const storage = yield* Storage
-    const { start, end } = dayBoundsUtc(zone, day)
-    const result = yield* storage.execute(
-      `SELECT count(*) FROM "${table}" WHERE event_time >= ?::TIMESTAMP AND event_time < ?::TIMESTAMP`,
-      [sqlTimestamp(start), sqlTimestamp(end)],
-    )
-    return firstNumber(result.rows)
-  })
+export const countDay = (table: string, day: string, zone: string | undefined) =>
+  onDay("SELECT count(*) FROM", table, day, zone)
 
 /**
  * Row counts per project-zone day for the rows between two instants, for sources whose days
