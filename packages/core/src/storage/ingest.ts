@@ -10,18 +10,13 @@ import type { NativeResources } from "./open.js"
 import {
   NULL_MARK,
   SPECIAL,
-  SpoolFile,
   type SpoolLayout,
   spoolFolder,
   spoolSelectSql,
   textColumn,
 } from "./spool.js"
+import { type LoadSql, type SinkFailure, SpoolSink } from "./spool-sink.js"
 
-/**
- * Rows per spool batch. One batch loads in DuckDB while JavaScript writes the next, so at most
- * two are on disk; each load is one autocommitted INSERT, which bounds DuckDB's memory.
- */
-const BATCH_ROWS = 65_536
 /** Rows between turns of the event loop, so timers, I/O and other requests still run. */
 const YIELD_ROWS = 16_384
 /** Rows between progress reports. */
@@ -121,23 +116,18 @@ export const appendProfileRow: RowAppender<ProfileRecord> = {
 /** A macrotask turn: lets the event loop serve I/O and timers between batches. */
 const nextTurn = Effect.promise(() => new Promise<void>((resolve) => setImmediate(resolve)))
 
-/**
- * One batch loading in DuckDB. `done` never rejects: it resolves to the failure, if any, so a
- * load nobody awaits yet cannot become an unhandled rejection.
- */
-interface Load {
-  readonly file: SpoolFile
-  readonly sql: string
-  readonly done: Promise<unknown>
-}
+const sinkError = (failure: SinkFailure): QueryError | StorageIOError =>
+  failure._tag === "Load"
+    ? new QueryError({ sql: failure.sql, reason: errorMessage(failure.error) })
+    : spoolError(failure.operation, failure.path, failure.error)
 
 /**
- * Streams records into `table`: each is validated and written as a line to a spool batch; a
- * full batch is loaded by DuckDB (`INSERT … SELECT FROM read_csv`) asynchronously while the
- * next one is written, so parsing and storage run on DuckDB's threads beside JavaScript. At
- * most two batches exist at once; the spool folder goes with the scope whatever happens, and
- * a load still running when the stream fails or is interrupted is interrupted and awaited
- * first. Rows land in arrival order (later copies keep higher row ids). Returns the rows.
+ * Streams records into `table`: each is validated and written as a line to a spool sink, from
+ * which DuckDB loads them (`INSERT … SELECT FROM read_csv`) on its own threads while
+ * JavaScript goes on, so parsing and storage run beside JavaScript. The spool folder goes with
+ * the scope whatever happens, and when the stream fails or is interrupted the running load is
+ * interrupted and awaited first. Rows land in arrival order (later copies keep higher row ids).
+ * Returns the rows.
  */
 export const appendStream = <A, E, R>(
   resources: NativeResources,
@@ -153,7 +143,7 @@ export const appendStream = <A, E, R>(
     ingestionMemory(resources, conn),
     Effect.scoped(
       Effect.gen(function* () {
-        // One transaction for every batch: DuckDB writes the rows once, straight to the database
+        // One transaction for every load: DuckDB writes the rows once, straight to the database
         // file, instead of to the WAL and again at each automatic checkpoint. Rolled back unless
         // committed below; inside the caller's transaction the loads simply join it.
         let committed = !ownTransaction
@@ -163,94 +153,45 @@ export const appendStream = <A, E, R>(
           )
         }
         const dir = yield* spoolFolder(resources.spoolDir)
-        let inFlight: Load | undefined
-        let batches = 0
-        yield* Effect.addFinalizer(() =>
-          Effect.promise(async () => {
-            const load = inFlight
-            inFlight = undefined
-            if (load === undefined) return
-            conn.interrupt()
-            await load.done
-            load.file.remove()
-          }),
-        )
-        const newFile = () =>
+        const loadSql: LoadSql = (path, maxLine) =>
+          `INSERT INTO ${ident(table)} ${spoolSelectSql(path, appendRow.layout, maxLine)}`
+        const sink = yield* Effect.acquireRelease(
           Effect.try({
-            try: () => new SpoolFile(`${dir}/${batches++}.tsv`),
+            try: () => new SpoolSink(conn, dir, loadSql),
             catch: (error) => spoolError("create spool file", dir, error),
-          })
-
-        /** Waits for the load in flight, if any, and deletes its file. */
-        const settle = Effect.suspend(() => {
-          const load = inFlight
-          if (load === undefined) return Effect.void
-          return Effect.flatMap(
-            Effect.promise(() => load.done),
-            (failure) => {
-              inFlight = undefined
-              load.file.remove()
-              return failure === undefined
-                ? Effect.void
-                : Effect.fail(new QueryError({ sql: load.sql, reason: errorMessage(failure) }))
-            },
-          )
+          }),
+          (sink, exit) => (exit._tag === "Success" ? Effect.void : Effect.promise(sink.abort)),
+        )
+        const failed = Effect.suspend(() => {
+          const failure = sink.failure()
+          return failure === undefined ? Effect.void : Effect.fail(sinkError(failure))
         })
-
-        /** Closes `file`, waits for the previous load, then starts this one without waiting. */
-        const load = (file: SpoolFile) =>
-          Effect.gen(function* () {
-            yield* Effect.try({
-              try: () => file.close(),
-              catch: (error) => spoolError("write spool file", file.path, error),
-            })
-            yield* settle
-            const sql = `INSERT INTO ${ident(table)} ${spoolSelectSql(file.path, appendRow.layout, file.longestBytes)}`
-            inFlight = {
-              file,
-              sql,
-              done: conn.run(sql).then(
-                () => undefined,
-                (error: unknown) => error ?? new Error("load failed"),
-              ),
-            }
-          })
 
         const onProgress = options?.onProgress
         const line = appendRow.line
-        let file = yield* newFile()
         let rows = 0
         let sinceProgress = 0
         let sinceYield = 0
 
-        const rotate = Effect.suspend(() => {
-          const current = file
-          return Effect.andThen(newFile(), (next) => {
-            file = next
-            return load(current)
-          })
-        })
-
-        /** Spools `batch` from `from` on; a full spool batch is handed over before going on. */
+        /** Spools `batch` from `from` on, waiting whenever the sink asks to. */
         const spool = (
           batch: ReadonlyArray<A>,
           from: number,
         ): Effect.Effect<void, InvalidRecord | QueryError | StorageIOError> =>
           Effect.suspend(() => {
-            try {
-              for (let i = from; i < batch.length; i++) {
-                const text = line(batch[i] as A, rows)
-                if (typeof text !== "string") return Effect.fail(text)
-                file.add(text)
-                rows++
-                sinceProgress++
-                sinceYield++
-                if (file.lines === BATCH_ROWS) {
-                  return Effect.andThen(rotate, spool(batch, i + 1))
-                }
+            for (let i = from; i < batch.length; i++) {
+              const text = line(batch[i] as A, rows)
+              if (typeof text !== "string") return Effect.fail(text)
+              const wait = sink.add(text)
+              rows++
+              sinceProgress++
+              sinceYield++
+              if (wait !== undefined) {
+                return Effect.andThen(
+                  Effect.promise(() => wait),
+                  Effect.andThen(failed, spool(batch, i + 1)),
+                )
               }
-            } catch (error) {
-              return Effect.fail(spoolError("write spool file", file.path, error))
             }
             if (onProgress && sinceProgress >= PROGRESS_ROWS) {
               sinceProgress = 0
@@ -258,15 +199,14 @@ export const appendStream = <A, E, R>(
             }
             if (sinceYield >= YIELD_ROWS) {
               sinceYield = 0
-              return nextTurn
+              return Effect.andThen(nextTurn, failed)
             }
             return Effect.void
           })
 
         yield* Stream.runForEachArray(records, (batch) => spool(batch, 0))
-        if (file.lines > 0) yield* load(file)
-        else file.remove()
-        yield* settle
+        yield* Effect.promise(sink.finish)
+        yield* failed
         if (!committed) {
           yield* runOn(conn, "COMMIT")
           committed = true

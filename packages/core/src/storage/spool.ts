@@ -34,16 +34,19 @@ export const textColumn = (column: string): string =>
   `CASE WHEN e THEN json_extract_string(${column}, '$') ELSE ${column} END`
 
 /** DuckDB's CSV reader refuses longer lines unless told; its buffer must hold one line. */
-const DEFAULT_MAX_LINE = 2_097_152
+export const DEFAULT_MAX_LINE = 2_097_152
 
-/** `SELECT … FROM read_csv(file)` for `layout`; `longestLine` in bytes sizes the reader. */
-export const spoolSelectSql = (file: string, layout: SpoolLayout, longestLine: number): string => {
+/**
+ * `SELECT … FROM read_csv(path)` for `layout`, whose reader takes lines of up to `maxLine`
+ * bytes (never less than DuckDB's default).
+ */
+export const spoolSelectSql = (path: string, layout: SpoolLayout, maxLine: number): string => {
   const columns = layout.columns.map(([name, type]) => `${name}: '${type}'`).join(", ")
-  const maxLine = Math.max(DEFAULT_MAX_LINE, longestLine + 1)
+  maxLine = Math.max(DEFAULT_MAX_LINE, maxLine)
   const sizing =
     maxLine > DEFAULT_MAX_LINE ? `, max_line_size = ${maxLine}, buffer_size = ${maxLine * 2}` : ""
   return `SELECT ${layout.select.join(", ")}
-    FROM read_csv(${literal(file)}, delim = '\t', quote = '', escape = '', header = false,
+    FROM read_csv(${literal(path)}, delim = '\t', quote = '', escape = '', header = false,
       auto_detect = false, nullstr = '\\N', columns = {${columns}}${sizing})`
 }
 
@@ -62,34 +65,43 @@ export const spoolFolder = (
     (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
   )
 
-/** Lines buffered in memory before one write. */
-const WRITE_LINES = 1024
+/** Bytes buffered in memory before one write. */
+const WRITE_BYTES = 1 << 20
 
 /**
- * One spool file being written: lines are buffered and written in blocks. Synchronous on
- * purpose: small blocks to the page cache cost less than a promise per block.
+ * One spool file being written: lines are encoded straight into a reused buffer and written in
+ * blocks, so no line outlives its turn (no concatenated strings for the collector to promote).
+ * Synchronous on purpose: blocks to the page cache cost less than a promise per block.
  */
 export class SpoolFile {
   private fd: number | undefined
-  private buffer = ""
-  private buffered = 0
+  private readonly buffer = Buffer.allocUnsafe(WRITE_BYTES)
+  private used = 0
   /** Lines in the file (written or buffered). */
   lines = 0
-  /** The longest line so far, in UTF-16 units times 3: an upper bound of its UTF-8 bytes. */
-  longest = 0
+  /** The longest line so far, in UTF-8 bytes. */
+  longestBytes = 0
 
   constructor(readonly path: string) {
     this.fd = openSync(path, "w")
   }
 
   add(line: string): void {
-    this.buffer += line
-    if (line.length > this.longest) this.longest = line.length
+    // a UTF-16 unit never takes more than 3 UTF-8 bytes
+    if (this.used + line.length * 3 > WRITE_BYTES) {
+      this.write()
+      if (line.length * 3 > WRITE_BYTES) {
+        this.addLong(line)
+        return
+      }
+    }
+    const bytes = this.buffer.write(line, this.used)
+    this.used += bytes
+    if (bytes > this.longestBytes) this.longestBytes = bytes
     this.lines++
-    if (++this.buffered === WRITE_LINES) this.write()
   }
 
-  /** Writes what is buffered and closes the file. */
+  /** Closes the file after writing what is buffered. */
   close(): void {
     if (this.fd === undefined) return
     try {
@@ -115,15 +127,22 @@ export class SpoolFile {
     }
   }
 
-  /** An upper bound of the longest line's UTF-8 length. */
-  get longestBytes(): number {
-    return this.longest * 3
+  private addLong(line: string): void {
+    const bytes = Buffer.from(line, "utf8")
+    this.writeAll(bytes, bytes.length)
+    if (bytes.length > this.longestBytes) this.longestBytes = bytes.length
+    this.lines++
   }
 
   private write(): void {
-    if (this.buffered === 0 || this.fd === undefined) return
-    writeSync(this.fd, this.buffer)
-    this.buffer = ""
-    this.buffered = 0
+    if (this.used === 0) return
+    this.writeAll(this.buffer, this.used)
+    this.used = 0
+  }
+
+  private writeAll(bytes: Buffer, length: number): void {
+    if (this.fd === undefined) throw new Error("spool file is closed")
+    let offset = 0
+    while (offset < length) offset += writeSync(this.fd, bytes, offset, length - offset)
   }
 }

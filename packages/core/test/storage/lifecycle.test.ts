@@ -1,7 +1,7 @@
 import { spawn } from "node:child_process"
 import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { Effect, Exit } from "effect"
+import { Effect, Exit, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import { makeStorage } from "../../src/index.js"
 import { events, eventsMeta, fromArray, runExit, useTempDir, withStore } from "./helpers.js"
@@ -125,6 +125,36 @@ describe("lifecycle", () => {
       s.queryScalar("SELECT current_setting('memory_limit')"),
     )
     expect(String(limit)).toMatch(/^6\d(\.\d+)? MiB$/)
+  })
+
+  it("restores DuckDB's memory and allocator settings once an ingestion ends", async () => {
+    const settings =
+      "SELECT current_setting('memory_limit') || ' ' || current_setting('allocator_flush_threshold')" +
+      " || ' ' || current_setting('allocator_bulk_deallocation_flush_threshold')"
+    const out = await withStore({ mode: "memory", memoryLimit: "1GB" }, (s) =>
+      Effect.gen(function* () {
+        const before = yield* s.queryScalar(settings)
+        let during: unknown
+        yield* s.createEventsTable(
+          "t",
+          fromArray(events(10)).pipe(
+            Stream.tap(() =>
+              Effect.map(s.queryScalar(settings), (value) => {
+                during = value
+              }),
+            ),
+          ),
+          eventsMeta(),
+        )
+        return { before, during, after: yield* s.queryScalar(settings) }
+      }),
+    )
+    // DuckDB shows the limit rounded to 0.1 MiB, so the restored one may differ by that much
+    const [limitBefore, ...allocatorBefore] = String(out.before).split(" MiB")
+    const [limitAfter, ...allocatorAfter] = String(out.after).split(" MiB")
+    expect(Math.abs(Number(limitAfter) - Number(limitBefore))).toBeLessThan(0.11)
+    expect(allocatorAfter).toEqual(allocatorBefore)
+    expect(String(out.during)).toBe("128.0 MiB 1.0 MiB 1.0 MiB")
   })
 
   it("in memory: works and leaves no file", async () => {
