@@ -31,10 +31,10 @@ const TIMING_HEAP_MB = 6144
 
 const child = async (
   count: number,
-  mode: "pregenerated" | "lazy",
+  mode: "pregenerated" | "lazy" | "serialise",
   memoryLimit?: string,
 ): Promise<ChildResult> => {
-  const flags = mode === "pregenerated" ? [`--max-old-space-size=${TIMING_HEAP_MB}`] : []
+  const flags = mode !== "lazy" ? [`--max-old-space-size=${TIMING_HEAP_MB}`] : []
   const { stdout } = await promisify(execFile)(
     process.execPath,
     [...flags, join(here, "child.js"), String(count), mode, ...(memoryLimit ? [memoryLimit] : [])],
@@ -59,6 +59,8 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
     const native = await measureNative(jsonl)
     log("  (a) createEventsTable over pre-generated records, in a child process")
     const ours = await child(events, "pregenerated")
+    log("  (e) serialisation floor over the same pre-generated records, in a child process")
+    const floor = await child(events, "serialise")
     log("  (d) loadEventsJsonl")
     const jsonlLoad = await measureJsonlLoad(jsonl)
     const seedCount = Math.min(events, SEED_EVENTS_MAX)
@@ -76,6 +78,7 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
     const b = rate(native)
     const c = rate(seed)
     const d = rate(jsonlLoad)
+    const e = rate(floor)
     return {
       rows: [
         ["events", events],
@@ -83,7 +86,9 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
         ["(b) DuckDB read_json INSERT rows/s", Math.round(b)],
         [`(c) multi-row INSERT (2000/batch, ${seedCount} events) rows/s`, Math.round(c)],
         ["(d) loadEventsJsonl (dedup included) rows/s", Math.round(d)],
+        ["(e) JS alone: JSON.stringify + UTF-8 + write, no DuckDB, rows/s", Math.round(e)],
         ["p1_ingest_vs_native (a/b)", a / b],
+        ["p1 ceiling for any JS record path (e/b)", e / b],
         ["p1_seed_vs_native (c/b)", c / b],
         ["p2: records generated lazily as the stream is pulled", "peak RSS of the child"],
         ["p2 peak RSS at 200k (MB)", Math.round(small.peakMb)],
@@ -98,6 +103,7 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
         p1_ingest_vs_native: round(a / b),
         p1_seed_vs_native: round(c / b),
         p1_jsonl_load_vs_native: round(d / b),
+        p1_js_floor_vs_native: round(e / b),
         p2_memory_2m_vs_200k: round(large.peakMb / small.peakMb),
         p2_peak_mb_2m: Math.round(large.peakMb),
       },

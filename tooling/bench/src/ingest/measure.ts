@@ -1,5 +1,5 @@
 import { once } from "node:events"
-import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
+import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, writeSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
@@ -81,6 +81,46 @@ export const measureOurs = async (
       ),
     )
   } finally {
+    removeDir(dir)
+  }
+}
+
+/**
+ * (e) The floor of any record path written in JavaScript: each record's properties through
+ * `JSON.stringify`, its line UTF-8 encoded into a buffer and written to a file, nothing else
+ * (no validation, no DuckDB). How long JavaScript alone needs, next to (b)'s whole load.
+ */
+export const measureSerialisation = async (
+  records: Stream.Stream<EventRecord>,
+): Promise<{ seconds: number; rows: number }> => {
+  const dir = tempDir()
+  const fd = openSync(join(dir, "lines.tsv"), "w")
+  const buffer = Buffer.allocUnsafe(1 << 20)
+  let used = 0
+  let rows = 0
+  const flush = () => {
+    writeSync(fd, buffer, 0, used)
+    used = 0
+  }
+  try {
+    const start = process.hrtime.bigint()
+    await Effect.runPromise(
+      Stream.runForEachArray(records, (batch) =>
+        Effect.sync(() => {
+          for (const r of batch) {
+            const line = `${r.eventName}\t${r.time.getTime()}\t${r.distinctId}\t${r.insertId}\t${JSON.stringify(r.properties)}\n`
+            if (used + line.length * 3 > buffer.length) flush()
+            if (line.length * 3 > buffer.length) writeSync(fd, line)
+            else used += buffer.write(line, used)
+            rows++
+          }
+        }),
+      ),
+    )
+    flush()
+    return { seconds: seconds(start), rows }
+  } finally {
+    closeSync(fd)
     removeDir(dir)
   }
 }
