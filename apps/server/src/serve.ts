@@ -3,7 +3,7 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { NodeRuntime } from "@effect/platform-node"
-import { Cause, Context, Effect, Layer, References } from "effect"
+import { Cause, Context, Effect, Exit, Layer, References } from "effect"
 import { HttpServer } from "effect/http"
 import { serverLayer } from "./app.js"
 import type { ServerOptions } from "./options.js"
@@ -45,5 +45,11 @@ export const serve = (options: ServerOptions, version: string): void => {
     ),
   )
 
-  NodeRuntime.runMain(program, { disableErrorReporting: true })
+  // A signal interrupts the program and the scope closes everything in order: that is the
+  // server's normal way to stop, so it exits 0; a failure to start or serve exits 1.
+  NodeRuntime.runMain(program, {
+    disableErrorReporting: true,
+    teardown: (exit, onExit) =>
+      onExit(Exit.isSuccess(exit) || Cause.hasInterruptsOnly(exit.cause) ? 0 : 1),
+  })
 }

@@ -99,6 +99,8 @@ describe("mp-server options", () => {
     await new Promise((r) => setTimeout(r, 500))
     await server.stop()
     expect(server.process.signalCode).not.toBe("SIGKILL")
+    // a signal is the normal way to stop a server: a clean exit, not an error or an interrupt
+    expect(server.process.exitCode).toBe(0)
     await Promise.all(running)
   })
 
