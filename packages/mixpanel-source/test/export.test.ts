@@ -4,7 +4,6 @@ import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Fiber, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  auth,
   collectParts,
   configFor,
   deleteParts,

@@ -2,7 +2,6 @@ import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import {
-  auth,
   collectParts,
   configFor,
   deleteParts,
