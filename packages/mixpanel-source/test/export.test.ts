@@ -1,8 +1,7 @@
 import { readFileSync, statSync } from "node:fs"
 import type { EventPart } from "@mixpanel-data/core"
-import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Fiber, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   collectParts,
   configFor,
@@ -10,39 +9,24 @@ import {
   failureOf,
   partsTruth,
   removeDir,
-  simAuth,
   spoolEntries,
   tempSpool,
+  useSimulator,
   withSource,
 } from "./helpers.js"
-
-type Sim = Awaited<ReturnType<typeof startSimulator>>
 
 const FROM = "2024-03-01"
 const TO = "2024-03-07"
 
 describe("events from /api/2.0/export", () => {
-  let sim: Sim
-  let spool: string
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      seed: 7,
-      startDate: "2024-03-01",
-      days: 14,
-      users: 40,
-      auth: simAuth,
-      limits: false,
-    })
-    spool = tempSpool()
-  })
-  afterAll(async () => {
-    await sim?.close()
-    removeDir(spool)
+  const env = useSimulator({
+    seed: 7,
+    startDate: "2024-03-01",
+    days: 14,
+    users: 40,
   })
 
-  const config = () => configFor(sim.url, spool)
+  const config = () => configFor(env.sim.url, env.spool)
 
   it("fetches every day whole, equal to the ground truth, as spooled JSONL parts", async () => {
     const parts = await withSource(config(), (s) => collectParts(s, { from: FROM, to: TO }))
@@ -66,14 +50,14 @@ describe("events from /api/2.0/export", () => {
         ])
       }
       const got = partsTruth(parts)
-      const truth = await sim.truth({ from: FROM, to: TO })
+      const truth = await env.sim.truth({ from: FROM, to: TO })
       expect({ count: got.count, checksum: got.checksum }).toEqual(truth)
       // The simulator redelivers some events: the raw lines hold duplicates, the set does not.
       expect(got.lines).toBeGreaterThan(got.count)
     } finally {
       deleteParts(parts)
     }
-    expect(spoolEntries(spool)).toEqual([])
+    expect(spoolEntries(env.spool)).toEqual([])
   })
 
   it("fetches only the listed days, and filters by event names and where", async () => {
@@ -92,13 +76,13 @@ describe("events from /api/2.0/export", () => {
         count: 0,
         checksum: "",
       }
-      const a = await sim.truth({
+      const a = await env.sim.truth({
         from: "2024-03-02",
         to: "2024-03-02",
         events: request.events,
         where: request.where,
       })
-      const b = await sim.truth({
+      const b = await env.sim.truth({
         from: "2024-03-05",
         to: "2024-03-05",
         events: request.events,
@@ -142,8 +126,8 @@ describe("events from /api/2.0/export", () => {
     const unique = new Map(
       first.map((r) => [`${r.eventName}|${r.distinctId}|${r.time.getTime()}|${r.insertId}`, r]),
     )
-    expect(unique.size).toBe((await sim.truth({ from: "2024-03-03", to: "2024-03-04" })).count)
-    expect(spoolEntries(spool)).toEqual([])
+    expect(unique.size).toBe((await env.sim.truth({ from: "2024-03-03", to: "2024-03-04" })).count)
+    expect(spoolEntries(env.spool)).toEqual([])
   })
 
   it("passes raw lines through unchanged for stdout", async () => {
@@ -174,7 +158,7 @@ describe("events from /api/2.0/export", () => {
     const dir = tempSpool()
     try {
       const handed: Array<string> = []
-      await withSource(configFor(sim.url, dir, { workers: 4 }), (s) =>
+      await withSource(configFor(env.sim.url, dir, { workers: 4 }), (s) =>
         Effect.gen(function* () {
           const fiber = yield* Effect.forkChild(
             s.events({ from: FROM, to: TO }).pipe(

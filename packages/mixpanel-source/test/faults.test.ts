@@ -1,6 +1,6 @@
 import { startSimulator, transientFaultKinds } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   auth,
   collectParts,
@@ -8,44 +8,28 @@ import {
   deleteParts,
   failureOf,
   partsTruth,
-  removeDir,
   simAuth,
   spoolEntries,
-  tempSpool,
+  useSimulator,
   withSource,
 } from "./helpers.js"
-
-type Sim = Awaited<ReturnType<typeof startSimulator>>
 
 const FROM = "2024-05-01"
 const TO = "2024-05-04"
 
 describe("faults", () => {
-  let sim: Sim
-  let spool: string
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      seed: 11,
-      startDate: FROM,
-      days: 6,
-      users: 60,
-      auth: simAuth,
-      limits: false,
-    })
-    spool = tempSpool()
-  })
-  afterAll(async () => {
-    await sim?.close()
-    removeDir(spool)
+  const env = useSimulator({
+    seed: 11,
+    startDate: FROM,
+    days: 6,
+    users: 60,
   })
 
-  const config = () => configFor(sim.url, spool, { timeouts: { idleMs: 5_000 } })
+  const config = () => configFor(env.sim.url, env.spool, { timeouts: { idleMs: 5_000 } })
 
   for (const kind of transientFaultKinds) {
     it(`survives ${kind}: the fetched set equals the truth`, async () => {
-      sim.setFaults({
+      env.sim.setFaults({
         script: [
           {
             match: { path: "/api/2.0/export", day: "2024-05-02", times: 2 },
@@ -56,27 +40,27 @@ describe("faults", () => {
           },
         ],
       })
-      sim.resetStats()
+      env.sim.resetStats()
       const parts = await withSource(config(), (s) => collectParts(s, { from: FROM, to: TO }))
       try {
         const got = partsTruth(parts)
         expect({ count: got.count, checksum: got.checksum }).toEqual(
-          await sim.truth({ from: FROM, to: TO }),
+          await env.sim.truth({ from: FROM, to: TO }),
         )
         expect(parts).toHaveLength(4)
-        const stats = sim.stats() as unknown as { export: { faults: Record<string, number> } }
+        const stats = env.sim.stats() as unknown as { export: { faults: Record<string, number> } }
         // A trickle is slow but whole: it fires once and the day is kept.
         expect(stats.export.faults[kind]).toBe(kind === "slow-trickle" ? 1 : 2)
       } finally {
         deleteParts(parts)
-        sim.setFaults({})
+        env.sim.setFaults({})
       }
-      expect(spoolEntries(spool)).toEqual([])
+      expect(spoolEntries(env.spool)).toEqual([])
     })
   }
 
   it("survives random faults of every transient kind on every day", async () => {
-    sim.setFaults({
+    env.sim.setFaults({
       random: {
         seed: 3,
         rate: 0.5,
@@ -93,30 +77,32 @@ describe("faults", () => {
       const got = partsTruth(parts)
       deleteParts(parts)
       expect({ count: got.count, checksum: got.checksum }).toEqual(
-        await sim.truth({ from: FROM, to: TO }),
+        await env.sim.truth({ from: FROM, to: TO }),
       )
     } finally {
-      sim.setFaults({})
+      env.sim.setFaults({})
     }
   })
 
   it("fails with IncompleteExport once retries run out, leaving no files", async () => {
-    sim.setFaults({
+    env.sim.setFaults({
       script: [
         { match: { path: "/api/2.0/export", day: "2024-05-03" }, fault: "terminated-early" },
       ],
     })
     try {
       const error = await failureOf(
-        configFor(sim.url, spool, { retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 } }),
+        configFor(env.sim.url, env.spool, {
+          retry: { maxRetries: 2, baseDelayMs: 1, maxDelayMs: 5 },
+        }),
         (s) => Stream.runDrain(s.events({ from: "2024-05-03", to: "2024-05-03" })),
       )
       expect(error._tag).toBe("IncompleteExport")
       expect(error.message).toContain("terminated early")
     } finally {
-      sim.setFaults({})
+      env.sim.setFaults({})
     }
-    expect(spoolEntries(spool)).toEqual([])
+    expect(spoolEntries(env.spool)).toEqual([])
   })
 
   const fatal = [
@@ -128,8 +114,8 @@ describe("faults", () => {
 
   for (const [kind, tag] of fatal) {
     it(`never retries ${kind}: ${tag} with Mixpanel's text`, async () => {
-      sim.setFaults({ script: [{ match: { path: "/api/2.0/export" }, fault: kind }] })
-      sim.resetStats()
+      env.sim.setFaults({ script: [{ match: { path: "/api/2.0/export" }, fault: kind }] })
+      env.sim.resetStats()
       try {
         const error = await failureOf(config(), (s) =>
           Stream.runDrain(s.events({ from: "2024-05-01", to: "2024-05-01" })),
@@ -137,10 +123,10 @@ describe("faults", () => {
         expect(error._tag).toBe(tag)
         expect("body" in error && error.body.length > 0).toBe(true)
         expect(error.message).not.toContain(auth.secret)
-        const stats = sim.stats() as unknown as { export: { requests: number } }
+        const stats = env.sim.stats() as unknown as { export: { requests: number } }
         expect(stats.export.requests).toBe(1)
       } finally {
-        sim.setFaults({})
+        env.sim.setFaults({})
       }
     })
   }
@@ -172,7 +158,7 @@ describe("faults", () => {
     })
     try {
       await withSource(
-        configFor(limited.url, spool, {
+        configFor(limited.url, env.spool, {
           limits: {
             export: { perHour: 1000, perSecond: 8, concurrent: 3 },
             query: { perHour: 1000, concurrent: 2 },

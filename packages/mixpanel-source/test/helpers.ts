@@ -2,8 +2,9 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import type { EventPart, SourceError } from "@mixpanel-data/core"
-import { eventChecksum } from "@mixpanel-data/mixpanel-sim"
+import { eventChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
+import { afterAll, beforeAll } from "vitest"
 import {
   type MixpanelConfig,
   type MixpanelSource,
@@ -15,6 +16,26 @@ export const auth = { username: "svc-test", secret: "sim-secret-42", projectId: 
 export const simAuth = { ...auth, projectId: 4242 }
 
 export const tempSpool = () => mkdtempSync(join(tmpdir(), "mp-source-test-"))
+
+type SimulatorOptions = Parameters<typeof startSimulator>[0]
+export type Sim = Awaited<ReturnType<typeof startSimulator>>
+
+/**
+ * A simulator (the test credentials, no rate limits unless `options` say so) and a spool
+ * folder for the tests of one file: started before them, closed and removed after.
+ */
+export const useSimulator = (options: Omit<SimulatorOptions, "port" | "auth">) => {
+  const fixture = {} as { sim: Sim; spool: string }
+  beforeAll(async () => {
+    fixture.sim = await startSimulator({ limits: false, ...options, port: 0, auth: simAuth })
+    fixture.spool = tempSpool()
+  })
+  afterAll(async () => {
+    await fixture.sim?.close()
+    if (fixture.spool !== undefined) removeDir(fixture.spool)
+  })
+  return fixture
+}
 
 /** Files under a spool folder (each source spools into its own subfolder). */
 export const spoolEntries = (dir: string) =>

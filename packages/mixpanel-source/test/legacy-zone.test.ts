@@ -1,44 +1,26 @@
-import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import {
   collectParts,
   configFor,
   deleteParts,
   partsTruth,
-  removeDir,
-  simAuth,
-  tempSpool,
+  useSimulator,
   withSource,
 } from "./helpers.js"
-
-type Sim = Awaited<ReturnType<typeof startSimulator>>
 
 const LA = "America/Los_Angeles"
 
 describe("a legacy project in America/Los_Angeles", () => {
-  let sim: Sim
-  let spool: string
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      seed: 31,
-      startDate: "2024-03-08",
-      days: 245,
-      users: 30,
-      auth: simAuth,
-      limits: false,
-      timeZone: LA,
-    })
-    spool = tempSpool()
-  })
-  afterAll(async () => {
-    await sim?.close()
-    removeDir(spool)
+  const env = useSimulator({
+    seed: 31,
+    startDate: "2024-03-08",
+    days: 245,
+    users: 30,
+    timeZone: LA,
   })
 
-  const config = () => configFor(sim.url, spool, { timeZone: LA })
+  const config = () => configFor(env.sim.url, env.spool, { timeZone: LA })
 
   for (const [day, label] of [
     ["2024-03-10", "spring-forward"],
@@ -50,7 +32,7 @@ describe("a legacy project in America/Los_Angeles", () => {
         expect(parts[0]?._tag === "JsonlPart" && parts[0].layout.timeZone).toBe(LA)
         const got = partsTruth(parts, LA)
         expect({ count: got.count, checksum: got.checksum }).toEqual(
-          await sim.truth({ from: day, to: day }),
+          await env.sim.truth({ from: day, to: day }),
         )
       } finally {
         deleteParts(parts)

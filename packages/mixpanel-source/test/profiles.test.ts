@@ -1,33 +1,18 @@
 import type { ProfilesRequest } from "@mixpanel-data/core"
 import { DATA_GROUP_ID, profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { configFor, removeDir, simAuth, tempSpool, withSource } from "./helpers.js"
-
-type Sim = Awaited<ReturnType<typeof startSimulator>>
+import { describe, expect, it } from "vitest"
+import { configFor, simAuth, useSimulator, withSource } from "./helpers.js"
 
 describe("profiles and discovery", () => {
-  let sim: Sim
-  let spool: string
-
-  beforeAll(async () => {
-    sim = await startSimulator({
-      port: 0,
-      seed: 21,
-      startDate: "2024-02-01",
-      days: 10,
-      users: 2600,
-      auth: simAuth,
-      limits: false,
-    })
-    spool = tempSpool()
-  })
-  afterAll(async () => {
-    await sim?.close()
-    removeDir(spool)
+  const env = useSimulator({
+    seed: 21,
+    startDate: "2024-02-01",
+    days: 10,
+    users: 2600,
   })
 
-  const config = () => configFor(sim.url, spool)
+  const config = () => configFor(env.sim.url, env.spool)
   const fetch = (request: ProfilesRequest) =>
     withSource(config(), (s) => Stream.runCollect(s.profiles(request)))
 
@@ -37,10 +22,10 @@ describe("profiles and discovery", () => {
   })
 
   it("pages through every profile, equal to the truth", async () => {
-    sim.resetStats()
+    env.sim.resetStats()
     const records = await fetch({})
     expect(new Set(records.map((r) => r.distinctId)).size).toBe(records.length)
-    expect(summary(records)).toEqual(await sim.profileTruth({}))
+    expect(summary(records)).toEqual(await env.sim.profileTruth({}))
     const sample = records.find((r) => r.properties.$last_seen !== undefined)
     expect(sample?.lastSeen).toBeInstanceOf(Date)
     expect(sample?.lastSeen?.toISOString().slice(0, 19)).toBe(sample?.properties.$last_seen)
@@ -50,7 +35,7 @@ describe("profiles and discovery", () => {
     const where = 'properties["plan"] == "pro"'
     const pro = await fetch({ where })
     expect(pro.length).toBeGreaterThan(0)
-    expect(summary(pro)).toEqual(await sim.profileTruth({ where }))
+    expect(summary(pro)).toEqual(await env.sim.profileTruth({ where }))
     for (const p of pro) expect(p.properties.plan).toBe("pro")
 
     const slim = await fetch({ outputProperties: ["$email"] })
@@ -68,16 +53,18 @@ describe("profiles and discovery", () => {
     expect(cohorts.length).toBeGreaterThan(0)
     const cohortId = cohorts[0]!.id
     const inCohort = await fetch({ cohortId, includeAllUsers: false })
-    expect(summary(inCohort)).toEqual(await sim.profileTruth({ cohortId, includeAllUsers: false }))
+    expect(summary(inCohort)).toEqual(
+      await env.sim.profileTruth({ cohortId, includeAllUsers: false }),
+    )
 
     const behaviors = [{ window: "30d", name: "buyers", event_selectors: [{ event: "Purchase" }] }]
     const asOfTimestamp = Date.parse("2024-02-11T00:00:00Z") / 1000
     const buyers = await fetch({ behaviors, asOfTimestamp })
-    expect(summary(buyers)).toEqual(await sim.profileTruth({ behaviors, asOfTimestamp }))
+    expect(summary(buyers)).toEqual(await env.sim.profileTruth({ behaviors, asOfTimestamp }))
 
     const groups = await fetch({ groupId: DATA_GROUP_ID })
     expect(groups.length).toBeGreaterThan(0)
-    expect(summary(groups)).toEqual(await sim.profileTruth({ groupId: DATA_GROUP_ID }))
+    expect(summary(groups)).toEqual(await env.sim.profileTruth({ groupId: DATA_GROUP_ID }))
   })
 
   it("falls back to /api/2.0/engage when the host lacks /api/query/engage", async () => {
@@ -92,7 +79,7 @@ describe("profiles and discovery", () => {
       engagePaths: "legacy-only",
     })
     try {
-      const records = await withSource(configFor(legacy.url, spool), (s) =>
+      const records = await withSource(configFor(legacy.url, env.spool), (s) =>
         Stream.runCollect(s.profiles({})),
       )
       expect(summary(records)).toEqual(await legacy.profileTruth({}))

@@ -222,5 +222,3 @@ const spoolError = (operation: string, path: string, error: unknown) =>
 
 export const stagingName = (name: string): string =>
   `_staging_${name}_${Math.random().toString(16).slice(2, 10)}`
-
-export const quoted = ident

@@ -2,20 +2,10 @@ import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import type { JsonlLayout } from "../../src/index.js"
+import { layout } from "../pipeline/helpers.js"
 import { eventsMeta, fromArray, useTempDir, withStore } from "./helpers.js"
 
 const tempDir = useTempDir()
-
-const layout: JsonlLayout = {
-  eventName: "$.event",
-  time: "$.properties.time",
-  timeUnit: "s",
-  distinctId: "$.properties.distinct_id",
-  insertId: ['$.properties."$insert_id"'],
-  properties: "$.properties",
-  version: "$.properties.mp_processing_time_ms",
-}
 
 const T = Date.UTC(2024, 0, 2) / 1000
 

@@ -3,7 +3,7 @@ import { closeSync, createWriteStream, mkdtempSync, openSync, rmSync, writeSync 
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { DuckDBInstance } from "@duckdb/node-api"
-import { type EventRecord, makeStorage } from "@mixpanel-data/core"
+import { type EventRecord, makeStorage, type TableMetadata } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { generateEvents } from "./generate.js"
 
@@ -17,6 +17,16 @@ export const EVENTS_DDL = `CREATE TABLE events (
 
 export const tempDir = () => mkdtempSync(join(tmpdir(), "mpd-bench-"))
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
+
+/** The metadata of every table the bench creates. */
+const benchMetadata = (): TableMetadata => ({
+  type: "events",
+  fetchedAt: new Date(),
+  fromDate: null,
+  toDate: null,
+  filters: {},
+  source: { name: "bench", params: {} },
+})
 
 const seconds = (start: bigint) => Number(process.hrtime.bigint() - start) / 1e9
 
@@ -68,14 +78,7 @@ export const measureOurs = async (
             ...(memoryLimit ? { memoryLimit } : {}),
           })
           const start = process.hrtime.bigint()
-          const rows = yield* storage.createEventsTable("events", records, {
-            type: "events",
-            fetchedAt: new Date(),
-            fromDate: null,
-            toDate: null,
-            filters: {},
-            source: { name: "bench", params: {} },
-          })
+          const rows = yield* storage.createEventsTable("events", records, benchMetadata())
           return { seconds: seconds(start), rows }
         }),
       ),
@@ -222,14 +225,7 @@ export const measureJsonlLoad = async (
       Effect.scoped(
         Effect.gen(function* () {
           const storage = yield* makeStorage({ mode: "file", path: join(dir, "jsonl.duckdb") })
-          yield* storage.createEventsTable("events", Stream.empty, {
-            type: "events",
-            fetchedAt: new Date(),
-            fromDate: null,
-            toDate: null,
-            filters: {},
-            source: { name: "bench", params: {} },
-          })
+          yield* storage.createEventsTable("events", Stream.empty, benchMetadata())
           const start = process.hrtime.bigint()
           const result = yield* storage.loadEventsJsonl("events", [jsonl], {
             eventName: "$.event",
