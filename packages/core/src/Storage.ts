@@ -8,7 +8,7 @@ import type {
   TableSchema,
   TableType,
 } from "./records.js"
-import type { JsonlLayout } from "./source.js"
+import type { JsonlFile, JsonlLayout } from "./source.js"
 
 /** A bound parameter for a query (`?` placeholders, in order). */
 export type SqlParam = string | number | bigint | boolean | Date | null
@@ -39,6 +39,8 @@ export interface IngestOptions {
 export interface AppendResult {
   readonly inserted: number
   readonly duplicates: number
+  /** JSONL loads: the first and last event time among the lines loaded (null when none). */
+  readonly times?: { readonly first: Date; readonly last: Date } | null
 }
 
 export interface TableSummaryColumn {
@@ -136,14 +138,19 @@ export interface StorageShape {
   /**
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
    * natively in DuckDB, deduplicated on (event, distinct_id, time, insert_id) against itself
-   * and the table (highest `layout.version` wins, else the last line). Used by the pipeline
-   * for spooled day chunks. Joins an enclosing `transaction`. Metadata widens like an append.
+   * and the table by the one rule (`storage/dedup.ts`). Used by the pipeline for spooled days
+   * and files, under the memory budget. Joins an enclosing `transaction`. Metadata widens like
+   * an append. A bad line fails the load naming its file (or day) and line, leaving nothing.
    */
   readonly loadEventsJsonl: (
     name: string,
-    files: ReadonlyArray<string>,
+    files: ReadonlyArray<string | JsonlFile>,
     layout: JsonlLayout,
-    options?: { readonly metadata?: Partial<TableMetadata> },
+    options?: {
+      readonly metadata?: Partial<TableMetadata>
+      /** Only these event names. */
+      readonly events?: ReadonlyArray<string>
+    },
   ) => Effect.Effect<AppendResult, StorageError>
 
   /**

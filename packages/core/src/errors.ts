@@ -47,14 +47,36 @@ export class InvalidTableName extends Schema.TaggedError<InvalidTableName>()("In
   }
 }
 
-/** A record in an ingested stream failed validation; `position` is 0-based in the stream. */
+/**
+ * A record failed validation. `position` is 0-based in the stream; a load from files also says
+ * where (`where`: the day or the file) and the 1-based `line` in it.
+ */
 export class InvalidRecord extends Schema.TaggedError<InvalidRecord>()("InvalidRecord", {
   position: Schema.Number,
   field: Schema.String,
   reason: Schema.String,
+  where: Schema.optional(Schema.String),
+  line: Schema.optional(Schema.Number),
 }) {
   override get message() {
-    return `Invalid record at position ${this.position}: field "${this.field}" ${this.reason}`
+    const at =
+      this.line !== undefined
+        ? `${this.where ? ` in ${this.where}` : ""} at line ${this.line}`
+        : ` at position ${this.position}`
+    return `Invalid record${at}: ${this.field === "record" ? "" : `field "${this.field}" `}${this.reason}`
+  }
+}
+
+/**
+ * DuckDB ran out of memory under the ingestion budget. Raised instead of DuckDB's own text, with
+ * the budget in force and how to change it.
+ */
+export class MemoryLimitExceeded extends Schema.TaggedError<MemoryLimitExceeded>()(
+  "MemoryLimitExceeded",
+  { limit: Schema.String, operation: Schema.String, reason: Schema.String },
+) {
+  override get message() {
+    return `Out of memory while ${this.operation} under a memory limit of ${this.limit}. Raise it with --memory-limit (env MP_MEMORY_LIMIT; the storage option memoryLimit), e.g. --memory-limit 2GB. (${this.reason})`
   }
 }
 
@@ -93,6 +115,7 @@ export type StorageError =
   | QueryError
   | InvalidTableName
   | InvalidRecord
+  | MemoryLimitExceeded
   | DatabaseNotFound
   | DatabaseLocked
   | StorageIOError

@@ -1,6 +1,7 @@
 export * from "./errors.js"
 export * from "./format/index.js"
 export * from "./insert-id.js"
+export * from "./lines/index.js"
 export * from "./pipeline/index.js"
 export * from "./progress.js"
 export * from "./records.js"

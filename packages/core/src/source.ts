@@ -32,15 +32,24 @@ export interface ProfilesRequest {
 export interface JsonlLayout {
   readonly eventName: string
   readonly time: string
-  readonly timeUnit: "s" | "ms"
+  /** `auto`: at or above 1e11 milliseconds, else seconds (files of either kind). */
+  readonly timeUnit: "s" | "ms" | "auto"
   readonly distinctId: string
-  /** Tried in order; the first present wins (a source may add a derived id beside the line's). */
+  /**
+   * Tried in order; the first present wins. Sources put the derived id (`EventLines` adds it
+   * exactly to lines whose own `$insert_id` is not usable) before the line's own.
+   */
   readonly insertId: ReadonlyArray<string>
   readonly properties: string
-  /** Orders copies of one event: the highest wins (Mixpanel: `mp_processing_time_ms`). */
-  readonly version?: string
   /** IANA zone when `time` is local wall-clock seconds (legacy projects); UTC when absent. */
   readonly timeZone?: string
+}
+
+/** A JSONL file to load, with the name users know it by (for errors). */
+export interface JsonlFile {
+  readonly path: string
+  /** The day (`day 2024-05-01`) or file name a bad line's error names; the path when absent. */
+  readonly origin?: string
 }
 
 /**
@@ -55,13 +64,21 @@ export type EventPart =
       readonly records: Stream.Stream<EventRecord, SourceError>
     }
   | {
-      /** A day spooled to a JSONL file; whoever consumes the part deletes the file. */
+      /**
+       * Events spooled to a JSONL file (a day, or a whole input file); whoever consumes the
+       * part deletes the file.
+       */
       readonly _tag: "JsonlPart"
-      readonly day: string
+      /** Null when the days are known only once loaded (a file): storage derives them. */
+      readonly day: string | null
       readonly path: string
       readonly layout: JsonlLayout
       readonly rows: number
       readonly bytes: number
+      /** What users call the input (a file name): load errors name it with the line. */
+      readonly origin?: string
+      /** Only these event names (all when absent). */
+      readonly events?: ReadonlyArray<string>
     }
 
 /** The contract every source adapter implements. */

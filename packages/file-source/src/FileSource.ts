@@ -1,9 +1,13 @@
+import { rm } from "node:fs/promises"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
 import {
   type EventPart,
-  type EventRecord,
   type EventsRequest,
   InvalidSourceInput,
   isValidTimeZone,
+  type JsonlLayout,
+  LineProblem,
   type ProfileRecord,
   reportProgress,
   type Source,
@@ -11,11 +15,11 @@ import {
 } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
-import { parseEventLine } from "./event-line.js"
 import { describe, type Input, inputName, resolveInputs } from "./inputs.js"
 import { JsonShapeError, splitJsonValues } from "./json-values.js"
-import { splitLines } from "./lines.js"
 import { profilesOfValue } from "./profile-value.js"
+import { SpoolWriteError, spoolInput } from "./spool.js"
+import { acquireSpoolFolder } from "./spool-folder.js"
 
 export interface FileSourceConfig {
   /** Files, folders (their `*.jsonl`, `*.json`, `*.ndjson`, `*.gz`, sorted), or `-` for stdin. */
@@ -24,7 +28,28 @@ export interface FileSourceConfig {
   readonly timeZone?: string
   /** Where `-` reads from; standard input by default. */
   readonly stdin?: () => NodeJS.ReadableStream
+  /**
+   * Where event inputs are spooled before loading, in a private folder made for each read and
+   * removed once empty; the system's temporary folder by default. Needs room for the largest
+   * input, uncompressed.
+   */
+  readonly spoolDir?: string
 }
+
+/**
+ * Where the columns of a Mixpanel export line live, for loading a spooled file natively. The
+ * derived insert id comes first: `EventLines` adds it exactly to the lines whose own
+ * `$insert_id` is not usable. Times are seconds or milliseconds, told apart by size.
+ */
+export const fileLayout = (timeZone?: string): JsonlLayout => ({
+  eventName: "$.event",
+  time: "$.properties.time",
+  timeUnit: "auto",
+  distinctId: "$.properties.distinct_id",
+  insertId: ['$."$derived_insert_id"', '$.properties."$insert_id"'],
+  properties: "$.properties",
+  ...(timeZone ? { timeZone } : {}),
+})
 
 const invalid = (file: string, reason: string, line?: number) =>
   new InvalidSourceInput({
@@ -46,6 +71,8 @@ const toSourceError =
   (e: unknown): SourceError => {
     if (e instanceof Located) return e.error
     if (e instanceof JsonShapeError) return invalid(file, e.message, e.line)
+    if (e instanceof LineProblem) return invalid(file, e.reason, e.line)
+    if (e instanceof SpoolWriteError) return invalid(file, `cannot spool: ${describe(e.error)}`)
     const code = (e as NodeJS.ErrnoException | undefined)?.code
     if (typeof code === "string" && code.startsWith("Z_")) {
       return invalid(file, `corrupt gzip data (${describe(e)})`)
@@ -53,38 +80,100 @@ const toSourceError =
     return invalid(file, describe(e))
   }
 
-/** Reports bytes and rows received across all inputs, once per batch. */
-const progressTap =
-  (counter: ByteCounter, rows: { n: number }) =>
-  <A, E>(self: Stream.Stream<ReadonlyArray<A>, E>): Stream.Stream<ReadonlyArray<A>, E> =>
-    Stream.tap(self, (batch) => {
-      rows.n += batch.length
-      return reportProgress({ _tag: "Received", rows: rows.n, bytes: counter.bytes })
-    })
+const checkConfig = (config: FileSourceConfig): Effect.Effect<void, InvalidSourceInput> =>
+  config.timeZone !== undefined && !isValidTimeZone(config.timeZone)
+    ? Effect.fail(invalid("(config)", `unknown time zone "${config.timeZone}"`))
+    : Effect.void
 
-const eventBatches = (
-  input: Input,
+const stdinOf = (config: FileSourceConfig) => config.stdin ?? (() => process.stdin)
+
+/** Report `Received` at most about this often (raw bytes read). */
+const PROGRESS_BYTES = 1 << 18
+
+/**
+ * Every input spooled in order to a JSONL file, one `JsonlPart` each (`day: null`: storage
+ * derives the days). An input is spooled only once the previous part has been taken. Spool
+ * files emitted belong to the consumer; a failure or interrupt deletes the one in progress (and
+ * one spooled but not yet handed on).
+ */
+const eventParts = (
   config: FileSourceConfig,
-  counter: ByteCounter,
-  names: ReadonlySet<string> | undefined,
-): Stream.Stream<ReadonlyArray<EventRecord>, SourceError> => {
-  const file = inputName(input)
-  const stdin = config.stdin ?? (() => process.stdin)
-  async function* batches(): AsyncGenerator<ReadonlyArray<EventRecord>> {
-    for await (const batch of splitLines(openBytes(input, stdin, counter))) {
-      const out: Array<EventRecord> = []
-      for (let i = 0; i < batch.lines.length; i++) {
-        const line = batch.lines[i]!
-        if (line.trim().length === 0) continue
-        const r = parseEventLine(line, config.timeZone)
-        if (typeof r === "string") throw new Located(invalid(file, r, batch.firstLine + i))
-        if (names === undefined || names.has(r.eventName)) out.push(r)
+  request: EventsRequest,
+): Stream.Stream<EventPart, SourceError> =>
+  Stream.unwrap(
+    Effect.gen(function* () {
+      yield* checkConfig(config)
+      const inputs = yield* resolveInputs(config.paths)
+      const base = config.spoolDir ?? tmpdir()
+      const folder = yield* acquireSpoolFolder(base).pipe(
+        Effect.mapError((e) => invalid(base, `cannot make a spool folder: ${describe(e)}`)),
+      )
+      // spooled, not yet handed on: deleted when the stream ends (before the folder goes)
+      const pending = new Set<string>()
+      yield* Effect.addFinalizer(() =>
+        Effect.promise(() =>
+          Promise.all([...pending].map((path) => rm(path, { force: true }).catch(() => undefined))),
+        ),
+      )
+      yield* reportProgress({ _tag: "Planned", unit: "files", total: inputs.length })
+      const context = yield* Effect.context<never>()
+      const layout = fileLayout(config.timeZone)
+      const names =
+        request.events !== undefined && request.events.length > 0
+          ? { events: [...request.events] }
+          : {}
+      const counter: ByteCounter = { bytes: 0 }
+      let rows = 0
+      let reportedBytes = 0
+      const received = Effect.suspend(() =>
+        reportProgress({ _tag: "Received", rows, bytes: counter.bytes }),
+      )
+      const options = {
+        stdin: stdinOf(config),
+        timeZone: config.timeZone,
+        counter,
+        onProgress: (r: number) => {
+          rows += r
+          if (counter.bytes - reportedBytes >= PROGRESS_BYTES) {
+            reportedBytes = counter.bytes
+            Effect.runForkWith(context)(received)
+          }
+        },
       }
-      if (out.length > 0) yield out
-    }
-  }
-  return Stream.fromAsyncIterable(batches(), toSourceError(file))
-}
+      const spool = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
+        const origin = inputName(input)
+        const path = join(folder, `${String(index + 1).padStart(5, "0")}.jsonl`)
+        pending.add(path)
+        return spoolInput(input, path, options).pipe(
+          Effect.mapError(toSourceError(origin)),
+          Effect.tap(() => received),
+          Effect.tap((spooled) =>
+            reportProgress({ _tag: "UnitDone", unit: origin, rows: spooled.rows }),
+          ),
+          Effect.map(
+            (spooled): EventPart => ({
+              _tag: "JsonlPart",
+              day: null,
+              path: spooled.path,
+              layout,
+              rows: spooled.rows,
+              bytes: spooled.bytes,
+              origin,
+              ...names,
+            }),
+          ),
+        )
+      }
+      return Stream.fromIterable(inputs.map((input, index) => ({ input, index }))).pipe(
+        Stream.flatMap(({ input, index }) => Stream.fromEffect(spool(input, index))),
+        Stream.tap((part) =>
+          Effect.sync(() => {
+            if (part._tag === "JsonlPart") pending.delete(part.path)
+          }),
+        ),
+      )
+    }),
+  )
 
 const profileBatches = (
   input: Input,
@@ -92,9 +181,8 @@ const profileBatches = (
   counter: ByteCounter,
 ): Stream.Stream<ReadonlyArray<ProfileRecord>, SourceError> => {
   const file = inputName(input)
-  const stdin = config.stdin ?? (() => process.stdin)
   async function* batches(): AsyncGenerator<ReadonlyArray<ProfileRecord>> {
-    for await (const values of splitJsonValues(openBytes(input, stdin, counter))) {
+    for await (const values of splitJsonValues(openBytes(input, stdinOf(config), counter))) {
       const out: Array<ProfileRecord> = []
       for (const value of values) {
         const r = profilesOfValue(value.text, config.timeZone)
@@ -108,29 +196,26 @@ const profileBatches = (
 }
 
 /**
- * Runs `perInput` over every input in order, one at a time, reporting each as a unit of
+ * Every profile of every input in order, one input at a time, each reported as a unit of
  * progress. Lazy: nothing is opened until the stream runs, and inputs resolve afresh each run.
  */
-const overInputs = <A>(
-  config: FileSourceConfig,
-  perInput: (input: Input, counter: ByteCounter) => Stream.Stream<ReadonlyArray<A>, SourceError>,
-): Stream.Stream<A, SourceError> =>
+const profileRecords = (config: FileSourceConfig): Stream.Stream<ProfileRecord, SourceError> =>
   Stream.unwrap(
     Effect.gen(function* () {
-      if (config.timeZone !== undefined && !isValidTimeZone(config.timeZone)) {
-        return yield* invalid("(config)", `unknown time zone "${config.timeZone}"`)
-      }
+      yield* checkConfig(config)
       const inputs = yield* resolveInputs(config.paths)
       yield* reportProgress({ _tag: "Planned", unit: "files", total: inputs.length })
       const counter: ByteCounter = { bytes: 0 }
-      const rows = { n: 0 }
+      let rows = 0
       return Stream.fromIterable(inputs).pipe(
         Stream.flatMap((input) => {
           let fileRows = 0
-          return perInput(input, counter).pipe(
+          return profileBatches(input, config, counter).pipe(
             Stream.tap((batch) =>
-              Effect.sync(() => {
+              Effect.suspend(() => {
                 fileRows += batch.length
+                rows += batch.length
+                return reportProgress({ _tag: "Received", rows, bytes: counter.bytes })
               }),
             ),
             Stream.onEnd(
@@ -140,7 +225,6 @@ const overInputs = <A>(
             ),
           )
         }),
-        progressTap(counter, rows),
         Stream.flattenIterable,
       )
     }),
@@ -148,12 +232,18 @@ const overInputs = <A>(
 
 /**
  * A source reading Mixpanel export JSONL (events) and engage output (profiles) from files,
- * folders or stdin, plain or gzip. Every line is validated; the first bad one fails the stream
- * with its file and line, so an import is all or nothing.
+ * folders or stdin, plain or gzip.
  *
- * Events arrive as one part with `day: null`: a file's days are known only once it is read, so
- * the pipeline records the days it finds. The request's event names filter the records; the
- * date range is not applied (a file holds what it holds).
+ * Events: each input is streamed, in constant memory, into a JSONL spool file that storage
+ * loads natively, one `JsonlPart` per input with `day: null` (a file's days are known only once
+ * it is loaded, so storage records the days it finds) and `origin` naming the input. A line that
+ * is not a JSON object fails the stream with its file and line; storage names the file and line
+ * of anything else it cannot load, so an import is all or nothing. Lines without a usable
+ * `$insert_id` get a derived one. The request's event names pass on to the part (storage loads
+ * only those); the date range is not applied (a file holds what it holds) and neither is
+ * `limit`.
+ *
+ * Profiles: engage pages, arrays or JSONL of results, parsed and validated here.
  */
 export const makeFileSource = (config: FileSourceConfig): Source => ({
   name: "file",
@@ -161,17 +251,7 @@ export const makeFileSource = (config: FileSourceConfig): Source => ({
     paths: [...config.paths],
     ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
   },
-  events: (request: EventsRequest): Stream.Stream<EventPart, SourceError> => {
-    const names =
-      request.events === undefined || request.events.length === 0
-        ? undefined
-        : new Set(request.events)
-    let records = overInputs(config, (input, counter) =>
-      eventBatches(input, config, counter, names),
-    )
-    if (request.limit !== undefined) records = Stream.take(records, request.limit)
-    const part: EventPart = { _tag: "RecordsPart", day: null, records }
-    return Stream.succeed(part)
-  },
-  profiles: () => overInputs(config, (input, counter) => profileBatches(input, config, counter)),
+  events: (request: EventsRequest): Stream.Stream<EventPart, SourceError> =>
+    eventParts(config, request),
+  profiles: () => profileRecords(config),
 })

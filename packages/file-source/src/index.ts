@@ -1,3 +1,2 @@
-export { parseEventLine } from "./event-line.js"
-export { type FileSourceConfig, makeFileSource } from "./FileSource.js"
+export { type FileSourceConfig, fileLayout, makeFileSource } from "./FileSource.js"
 export { parseEngageDate, profilesOfValue, toProfile } from "./profile-value.js"

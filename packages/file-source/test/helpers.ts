@@ -1,7 +1,13 @@
-import { mkdtempSync, rmSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { EventRecord, ProfileRecord, Source, SourceError } from "@mixpanel-data/core"
+import type {
+  EventPart,
+  EventsRequest,
+  ProfileRecord,
+  Source,
+  SourceError,
+} from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { afterEach } from "vitest"
 
@@ -17,23 +23,35 @@ export const useTempDir = () => {
   }
 }
 
-/** Every event record the source yields (across its parts). */
-export const collectEvents = (source: Source): Promise<ReadonlyArray<EventRecord>> =>
+export type JsonlPart = Extract<EventPart, { readonly _tag: "JsonlPart" }>
+
+const request: EventsRequest = { from: "", to: "" }
+
+/** Every event part the source yields; their spool files are the caller's to delete. */
+export const collectParts = (
+  source: Source,
+  req: EventsRequest = request,
+): Promise<ReadonlyArray<JsonlPart>> =>
   Effect.runPromise(
-    source.events({ from: "", to: "" }).pipe(
-      Stream.flatMap((part) => (part._tag === "RecordsPart" ? part.records : Stream.empty)),
+    source.events(req).pipe(
+      Stream.map((part) => {
+        if (part._tag !== "JsonlPart") throw new Error(`expected a JsonlPart, got ${part._tag}`)
+        return part
+      }),
       Stream.runCollect,
     ),
   )
 
 export const eventsError = (source: Source): Promise<SourceError> =>
-  Effect.runPromise(
-    source.events({ from: "", to: "" }).pipe(
-      Stream.flatMap((part) => (part._tag === "RecordsPart" ? part.records : Stream.empty)),
-      Stream.runDrain,
-      Effect.flip,
-    ),
-  ) as Promise<SourceError>
+  Effect.runPromise(Effect.flip(Stream.runDrain(source.events(request)))) as Promise<SourceError>
+
+/** A spool file's lines (the text split on `\n`, the empty string after the last dropped). */
+export const spoolLines = (path: string): Array<string> => {
+  const text = readFileSync(path, "utf8")
+  const lines = text.split("\n")
+  if (lines[lines.length - 1] === "") lines.pop()
+  return lines
+}
 
 export const collectProfiles = (source: Source): Promise<ReadonlyArray<ProfileRecord>> =>
   Effect.runPromise(Stream.runCollect(source.profiles({})))

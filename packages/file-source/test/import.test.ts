@@ -1,5 +1,6 @@
-import { writeFileSync } from "node:fs"
+import { readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
+import { Readable } from "node:stream"
 import { gzipSync } from "node:zlib"
 import { importEvents, importProfiles, Storage, storageLayer } from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
@@ -41,6 +42,17 @@ const eventsFile = (dir: string, name: string, count: number, offset = 0) => {
   const file = join(dir, name)
   writeFileSync(file, name.endsWith(".gz") ? gzipSync(lines.join("\n")) : lines.join("\n"))
   return { file, lines }
+}
+
+/** The file and line in either form errors give them (`file:2`, `file at line 2`). */
+const atLine = (file: string, line: number) =>
+  new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:| at line )${line}\\b`)
+const bad2 = atLine("bad.jsonl", 2)
+
+const failureOf = async <A, E>(db: string, body: Effect.Effect<A, E, Storage>) => {
+  const exit = await run(db, body)
+  if (exit._tag === "Success") throw new Error("expected a failure")
+  return String(exit.cause)
 }
 
 describe("import through the file source", () => {
@@ -103,7 +115,7 @@ describe("import through the file source", () => {
       importEvents({ source: makeFileSource({ paths: [good.file, bad] }), table: "ev" }),
     )
     expect(exit._tag).toBe("Failure")
-    expect(String(exit._tag === "Failure" ? exit.cause : "")).toMatch(/bad\.jsonl:2/)
+    expect(String(exit._tag === "Failure" ? exit.cause : "")).toMatch(bad2)
     const tables = await ok(
       db,
       Effect.flatMap(Storage, (s) => s.listTables),
@@ -170,5 +182,142 @@ describe("import through the file source", () => {
     expect(out.replaced).toMatchObject({ rows: 2, tableRows: 2 })
     expect(out.afterReplace).toEqual([{ distinct_id: "b" }, { distinct_id: "c" }])
     expect(out.tables.map((t) => t.name)).toEqual(["users"])
+  })
+
+  it("keeps integers above 2^53 exact, and reads seconds and milliseconds alike", async () => {
+    const dir = tempDir()
+    const file = join(dir, "big.jsonl")
+    writeFileSync(
+      file,
+      [
+        '{"event":"A","properties":{"time":1709251200,"distinct_id":"u","$insert_id":"a","n":12345678901234567890,"id":9007199254740993}}',
+        '{"event":"B","properties":{"time":1709251200123,"distinct_id":"u","$insert_id":"b"}}',
+      ].join("\n"),
+    )
+    const out = await ok(
+      join(dir, "db.duckdb"),
+      Effect.gen(function* () {
+        yield* importEvents({ source: makeFileSource({ paths: [file] }), table: "ev" })
+        return yield* query(
+          `SELECT event_name, epoch_ms(event_time) AS ms, properties->>'n' AS n,
+             properties->>'id' AS id FROM ev ORDER BY event_name`,
+        )
+      }),
+    )
+    expect(out.map((r) => ({ ...r, ms: Number(r.ms) }))).toEqual([
+      { event_name: "A", ms: 1_709_251_200_000, n: "12345678901234567890", id: "9007199254740993" },
+      { event_name: "B", ms: 1_709_251_200_123, n: null, id: null },
+    ])
+  })
+
+  it("imports only the event names asked for, from stdin too", async () => {
+    const dir = tempDir()
+    const a = eventsFile(dir, "a.jsonl", 20)
+    const body = Buffer.from(a.lines.join("\n"))
+    const out = await ok(
+      join(dir, "db.duckdb"),
+      Effect.gen(function* () {
+        const result = yield* importEvents({
+          source: makeFileSource({ paths: ["-"], stdin: () => Readable.from([body]) }),
+          table: "ev",
+          events: ["Purchase"],
+        })
+        const names = yield* query("SELECT DISTINCT event_name FROM ev")
+        return { result, names }
+      }),
+    )
+    expect(out.result).toMatchObject({ rows: 10, tableRows: 10 })
+    expect(out.names).toEqual([{ event_name: "Purchase" }])
+  })
+
+  it("converts a legacy project's local wall-clock times to UTC across DST", async () => {
+    const dir = tempDir()
+    const file = join(dir, "legacy.jsonl")
+    const local = [
+      "2024-03-10T01:30:00Z",
+      "2024-03-10T03:30:00Z",
+      "2024-11-03T01:30:00Z",
+      "2024-07-01T12:00:00Z",
+    ]
+    writeFileSync(
+      file,
+      local
+        .map((t, i) =>
+          exportLine("E", { time: Date.parse(t) / 1000, distinct_id: "u", $insert_id: `${i}` }),
+        )
+        .join("\n"),
+    )
+    const out = await ok(
+      join(dir, "db.duckdb"),
+      Effect.gen(function* () {
+        yield* importEvents({
+          source: makeFileSource({ paths: [file], timeZone: "America/Los_Angeles" }),
+          table: "ev",
+        })
+        return yield* query("SELECT epoch_ms(event_time) AS ms FROM ev ORDER BY insert_id")
+      }),
+    )
+    expect(out.map((r) => new Date(Number(r.ms)).toISOString())).toEqual([
+      "2024-03-10T09:30:00.000Z",
+      "2024-03-10T10:30:00.000Z",
+      "2024-11-03T08:30:00.000Z",
+      "2024-07-01T19:00:00.000Z",
+    ])
+  })
+
+  it("names the file and line of a line storage cannot parse", async () => {
+    const dir = tempDir()
+    const good = eventsFile(dir, "good.jsonl", 3)
+    const file = join(dir, "bad.jsonl")
+    // the line has an insert id, so it reaches storage unparsed
+    const bad = '{"event":"x","properties":{"time":1,"distinct_id":"u","$insert_id":"i"} trailing'
+    writeFileSync(file, `${good.lines[0]}\n${good.lines[1]}\n${bad}\n${good.lines[2]}\n`)
+    const cause = await failureOf(
+      join(dir, "db.duckdb"),
+      importEvents({ source: makeFileSource({ paths: [file] }), table: "ev" }),
+    )
+    expect(cause).toMatch(/json/i)
+    expect(cause).toMatch(atLine("bad.jsonl", 3))
+  })
+
+  it("names the input's own line of a bad event after blank lines and CRLF", async () => {
+    const dir = tempDir()
+    const good = eventsFile(dir, "good.jsonl", 3)
+    const cases: Array<[string, RegExp]> = [
+      ['{"event":"x","properties":{"time":1,"$insert_id":"i"}}', /distinct/i],
+      ['{"event":"x","properties":{"time":1,"distinct_id":"u","$insert_id":"i"} trailing', /json/i],
+    ]
+    for (const [bad, reason] of cases) {
+      const file = join(dir, "bad.jsonl")
+      writeFileSync(file, `${good.lines[0]}\r\n\r\n\n${good.lines[1]}\n${bad}\n${good.lines[2]}\n`)
+      const cause = await failureOf(
+        join(dir, `db-${Math.random()}.duckdb`),
+        importEvents({ source: makeFileSource({ paths: [file] }), table: "ev" }),
+      )
+      expect(cause).toMatch(reason)
+      expect(cause).toMatch(atLine("bad.jsonl", 5))
+    }
+  })
+
+  it("leaves no spool files behind, on success or failure", async () => {
+    const dir = tempDir()
+    const spoolDir = tempDir()
+    const a = eventsFile(dir, "a.jsonl", 10)
+    const bad = join(dir, "bad.jsonl")
+    writeFileSync(bad, `${a.lines[0]}\n{"event":"x","properties":{"time":1}}\n`)
+    const files = () => readdirSync(spoolDir, { recursive: true, withFileTypes: true })
+    const spooled = () => files().filter((e) => e.isFile())
+    await ok(
+      join(dir, "ok.duckdb"),
+      importEvents({ source: makeFileSource({ paths: [a.file, a.file], spoolDir }), table: "ev" }),
+    )
+    expect(spooled()).toEqual([])
+    await failureOf(
+      join(dir, "bad.duckdb"),
+      importEvents({ source: makeFileSource({ paths: [a.file, bad], spoolDir }), table: "ev" }),
+    )
+    expect(spooled()).toEqual([])
+    // a folder emptied only after its read ended goes at the next read
+    expect(files().length).toBeLessThanOrEqual(1)
   })
 })

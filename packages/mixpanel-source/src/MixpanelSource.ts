@@ -42,9 +42,8 @@ export const exportLayout = (timeZone: string | undefined): JsonlLayout => ({
   time: "$.properties.time",
   timeUnit: "ms",
   distinctId: "$.properties.distinct_id",
-  insertId: ['$.properties."$insert_id"', '$."$derived_insert_id"'],
+  insertId: ['$."$derived_insert_id"', '$.properties."$insert_id"'],
   properties: "$.properties",
-  version: "$.properties.mp_processing_time_ms",
   ...(timeZone === undefined ? {} : { timeZone }),
 })
 

@@ -1,8 +1,7 @@
 import { createReadStream } from "node:fs"
-import { InvalidSourceInput } from "@mixpanel-data/core"
+import { InvalidSourceInput, LineSplitter } from "@mixpanel-data/core"
 import { Stream } from "effect"
 import { SOURCE } from "./errors.js"
-import { LineSplitter } from "./line-splitter.js"
 
 /** The lines of a spooled day, each turned into a value (null skips it). */
 export const readSpooled = <A>(

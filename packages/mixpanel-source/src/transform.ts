@@ -1,41 +1,22 @@
-import { deriveInsertId, type EventRecord, type ProfileRecord } from "@mixpanel-data/core"
-import { localToUtcMs, parseNaiveDateTime } from "./time-zone.js"
+import {
+  DERIVED_INSERT_ID,
+  derivedInsertIdOf,
+  type EventRecord,
+  givenInsertId,
+  type ProfileRecord,
+  type TimeOptions,
+  trueTimeMs,
+} from "@mixpanel-data/core"
+import { parseNaiveDateTime } from "./time-zone.js"
 
-export interface TransformOptions {
-  /** Unit of `properties.time` (the adapter always asks for ms). */
-  readonly timeUnit: "s" | "ms"
-  /** IANA zone of a legacy project, whose `time` is local wall-clock; UTC when absent. */
-  readonly timeZone: string | undefined
-}
+export type TransformOptions = TimeOptions
 
 const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
-/** True UTC epoch ms of an exported `properties.time`. */
-export const trueTimeMs = (time: unknown, options: TransformOptions): number => {
-  const n = typeof time === "number" ? time : typeof time === "string" ? Number(time) : Number.NaN
-  if (!Number.isFinite(n)) return 0
-  const ms = options.timeUnit === "s" ? Math.round(n * 1000) : Math.round(n)
-  return options.timeZone === undefined ? ms : localToUtcMs(options.timeZone, ms)
-}
-
 const distinctIdOf = (properties: Record<string, unknown>): string => {
   const id = properties.distinct_id
   return id === undefined || id === null ? "" : typeof id === "string" ? id : String(id)
-}
-
-/** The id storage and every other path use for an exported event lacking `$insert_id`. */
-export const derivedInsertIdOf = (
-  line: { readonly event?: unknown; readonly properties?: unknown },
-  options: TransformOptions,
-): string => {
-  const properties = isObject(line.properties) ? line.properties : {}
-  return deriveInsertId(
-    String(line.event ?? ""),
-    distinctIdOf(properties),
-    trueTimeMs(properties.time, options),
-    properties,
-  )
 }
 
 /**
@@ -45,17 +26,14 @@ export const derivedInsertIdOf = (
 export const toEventRecord = (line: unknown, options: TransformOptions): EventRecord | null => {
   if (!isObject(line) || typeof line.event !== "string" || !isObject(line.properties)) return null
   const properties = line.properties
-  const insertId = properties.$insert_id
+  const derived = line[DERIVED_INSERT_ID]
   return {
     eventName: line.event,
     time: new Date(trueTimeMs(properties.time, options)),
     distinctId: distinctIdOf(properties),
     insertId:
-      typeof insertId === "string" && insertId !== ""
-        ? insertId
-        : typeof line.$derived_insert_id === "string"
-          ? line.$derived_insert_id
-          : derivedInsertIdOf(line, options),
+      givenInsertId(properties) ??
+      (typeof derived === "string" ? derived : derivedInsertIdOf(line, options)),
     properties,
   }
 }

@@ -45,8 +45,8 @@ describe("events from /api/2.0/export", () => {
         expect(statSync(part.path).size).toBe(part.bytes)
         expect(readFileSync(part.path, "utf8").split("\n").length - 1).toBe(part.rows)
         expect(part.layout.insertId).toEqual([
-          '$.properties."$insert_id"',
           '$."$derived_insert_id"',
+          '$.properties."$insert_id"',
         ])
       }
       const got = partsTruth(parts)

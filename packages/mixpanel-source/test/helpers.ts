@@ -1,16 +1,11 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type { EventPart, SourceError } from "@mixpanel-data/core"
+import { type EventPart, type SourceError, trueTimeMs } from "@mixpanel-data/core"
 import { eventChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
-import {
-  type MixpanelConfig,
-  type MixpanelSource,
-  makeMixpanelSource,
-  trueTimeMs,
-} from "../src/index.js"
+import { type MixpanelConfig, type MixpanelSource, makeMixpanelSource } from "../src/index.js"
 
 export const auth = { username: "svc-test", secret: "sim-secret-42", projectId: "4242" }
 export const simAuth = { ...auth, projectId: 4242 }

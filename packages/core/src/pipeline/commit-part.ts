@@ -66,9 +66,9 @@ export const commitDays = (
           add(
             yield* storage.loadEventsJsonl(
               table,
-              group.map((p) => p.path),
+              group.map((p) => ({ path: p.path, origin: p.origin ?? `day ${p.day}` })),
               group[0]!.layout,
-              metadata,
+              { ...metadata, ...(group[0]!.events ? { events: group[0]!.events } : {}) },
             ),
           )
         }
@@ -88,11 +88,11 @@ export const commitDays = (
     )
   }).pipe(Effect.ensuring(removeFiles(parts)))
 
-/** Parts loaded together must share a layout (one source's parts always do). */
+/** Parts loaded together must share a layout and filter (one source's parts always do). */
 const byLayout = (parts: ReadonlyArray<JsonlPart>): ReadonlyArray<ReadonlyArray<JsonlPart>> => {
   const groups = new Map<string, Array<JsonlPart>>()
   for (const part of parts) {
-    const key = JSON.stringify(part.layout)
+    const key = JSON.stringify([part.layout, part.events])
     const group = groups.get(key)
     if (group === undefined) groups.set(key, [part])
     else group.push(part)
@@ -111,7 +111,53 @@ export const removeFiles = (parts: Iterable<EventPart>): Effect.Effect<void> =>
   ).pipe(Effect.asVoid)
 
 /**
- * Commits a part whose days are unknown up front (a file): merged deduplicated into the table
+ * Commits JSONL parts whose days are unknown up front (files) in one transaction and one load,
+ * so the one deduplication rule sees all their lines together (the later file's line is the
+ * later line); then every day they touched is recorded with the rows that day now holds. The
+ * spool files are deleted whatever happens.
+ */
+export const commitUndatedFiles = (
+  table: string,
+  parts: ReadonlyArray<JsonlPart>,
+  zone: string | undefined,
+): Effect.Effect<PartResult, StorageError | SourceError, Storage> =>
+  Effect.gen(function* () {
+    const storage = yield* Storage
+    const empty: PartResult = { days: [], inserted: 0, duplicates: 0 }
+    if (parts.length === 0) return empty
+    return yield* storage.transaction(
+      Effect.gen(function* () {
+        let result = empty
+        for (const group of byLayout(parts)) {
+          const loaded = yield* storage.loadEventsJsonl(
+            table,
+            group.map((p) => ({ path: p.path, ...(p.origin ? { origin: p.origin } : {}) })),
+            group[0]!.layout,
+            group[0]!.events ? { events: group[0]!.events } : undefined,
+          )
+          let days: ReadonlyArray<readonly [string, number]> = []
+          if (loaded.times) {
+            days = yield* countDaysBetween(
+              table,
+              dayOfInstant(zone, loaded.times.first.getTime()),
+              dayOfInstant(zone, loaded.times.last.getTime()),
+              zone,
+            )
+            for (const [day, rows] of days) yield* upsertPartition(table, day, rows)
+          }
+          result = {
+            days: [...result.days.filter(([d]) => !days.some(([e]) => e === d)), ...days],
+            inserted: result.inserted + loaded.inserted,
+            duplicates: result.duplicates + loaded.duplicates,
+          }
+        }
+        return result
+      }),
+    )
+  }).pipe(Effect.ensuring(removeFiles(parts)))
+
+/**
+ * Commits a part whose days are unknown up front (records from a stream): merged deduplicated into the table
  * in one transaction, then every day it touched is recorded with the rows that day now holds.
  */
 export const commitUndatedPart = (

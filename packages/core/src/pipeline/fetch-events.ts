@@ -5,7 +5,13 @@ import { Storage } from "../Storage.js"
 import type { EventPart, EventsRequest, Source } from "../source.js"
 import { BadRequestError, IncompleteExport, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
-import { commitDays, commitUndatedPart, type PartResult, removeFiles } from "./commit-part.js"
+import {
+  commitDays,
+  commitUndatedFiles,
+  commitUndatedPart,
+  type PartResult,
+  removeFiles,
+} from "./commit-part.js"
 import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import {
   type DayWrite,
@@ -145,6 +151,10 @@ const runParts = (
                 yield* Effect.flatMap(commitUndatedPart(table, part.records, zone), (r) =>
                   tally.add(r),
                 )
+              } else if (part._tag === "JsonlPart" && part.day === null) {
+                undated = true
+                yield* Effect.flatMap(commitUndatedFiles(table, [part], zone), (r) => tally.add(r))
+                waiting.delete(part)
               } else {
                 done.add(part.day as string)
                 dated.push({ ...part, day: part.day as string })

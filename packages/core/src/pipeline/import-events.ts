@@ -7,7 +7,13 @@ import { Storage } from "../Storage.js"
 import type { EventPart, Source } from "../source.js"
 import { BadRequestError, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
-import { commitDays, commitUndatedPart, type PartResult } from "./commit-part.js"
+import {
+  commitDays,
+  commitUndatedFiles,
+  commitUndatedPart,
+  type PartResult,
+  removeFiles,
+} from "./commit-part.js"
 import type { FetchEventsResult } from "./fetch-events.js"
 import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import type { FetchMode } from "./plan.js"
@@ -85,31 +91,47 @@ export const importEvents = (
     let inserted = 0
     let duplicates = 0
     let days = 0
+    const count = (result: PartResult) =>
+      Effect.gen(function* () {
+        inserted += result.inserted
+        duplicates += result.duplicates
+        days += result.days.length
+        for (const [day, rows] of result.days) {
+          yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
+        }
+        yield* reportProgress({ _tag: "Stored", rows: inserted })
+      })
+    /**
+     * Files are spooled whole first, then loaded together in one transaction: all of an import
+     * or none of it, and copies across files resolved by the one rule. Parts with days (a
+     * source that knows them) commit as they come.
+     */
     const load = (target: string) =>
-      source
-        .events({ from: "", to: "", ...(options.events ? { events: options.events } : {}) })
-        .pipe(
-          Stream.runForEach((part: EventPart) =>
-            Effect.gen(function* () {
-              const result: PartResult =
+      Effect.gen(function* () {
+        const undated: Array<Extract<EventPart, { readonly _tag: "JsonlPart" }>> = []
+        yield* source
+          .events({ from: "", to: "", ...(options.events ? { events: options.events } : {}) })
+          .pipe(
+            Stream.runForEach((part: EventPart) => {
+              if (part._tag === "JsonlPart" && part.day === null) {
+                undated.push(part)
+                return Effect.void
+              }
+              const commit =
                 part._tag === "RecordsPart" && part.day === null
-                  ? yield* commitUndatedPart(target, part.records, zone)
-                  : yield* commitDays(
+                  ? commitUndatedPart(target, part.records, zone)
+                  : commitDays(
                       target,
                       [{ ...part, day: part.day as string }],
                       { write: () => "merge", fresh: false },
                       zone,
                     )
-              inserted += result.inserted
-              duplicates += result.duplicates
-              days += result.days.length
-              for (const [day, rows] of result.days) {
-                yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
-              }
-              yield* reportProgress({ _tag: "Stored", rows: inserted })
+              return Effect.flatMap(commit, count)
             }),
-          ),
-        )
+            Effect.onError(() => removeFiles(undated)),
+          )
+        yield* Effect.flatMap(commitUndatedFiles(target, undated, zone), count)
+      })
     const sameImport =
       state !== undefined &&
       canonicalJson([state.filters, state.source]) ===

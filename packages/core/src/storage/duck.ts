@@ -47,3 +47,18 @@ export const queryOn = (
   sql: string,
   params?: ReadonlyArray<SqlParam>,
 ): Effect.Effect<QueryResult, QueryError> => Effect.map(runOn(conn, sql, params), toQueryResult)
+
+export const scalarNumber = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: ReadonlyArray<string | number | null>,
+): Effect.Effect<number, QueryError> =>
+  Effect.map(queryOn(conn, sql, params), (r) => Number(r.rows[0]?.[0] ?? 0))
+
+/** Rows a DML statement changed (DuckDB answers INSERT/UPDATE/DELETE with one count). */
+export const changedRows = (
+  conn: DuckDBConnection,
+  sql: string,
+  params?: ReadonlyArray<string | number | null>,
+): Effect.Effect<number, QueryError> =>
+  Effect.map(runOn(conn, sql, params), (reader) => Number(reader.getRows()[0]?.[0] ?? 0))

@@ -1,16 +1,18 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, type Scope } from "effect"
+import { MemoryLimitExceeded, QueryError } from "../errors.js"
 import type { NativeResources } from "./open.js"
 
 /**
- * DuckDB's buffer pool keeps every block it writes cached up to `memory_limit` (by default
- * most of the machine's memory), so a long ingestion would grow the process with the table.
- * While at least one ingestion runs on a store, its limit is lowered to this cap (never
- * raised), and restored when the last one ends: ingestion then runs in flat memory, and
- * cached blocks are simply read back from disk when needed. The cap sets how much larger a
- * long ingestion's peak is than a short one's: at 128 MiB, 2M rows peak about 1.15× 200k.
+ * The memory budget of every ingestion (fetch, import, server jobs, library loads) when the
+ * user sets none: DuckDB's buffer pool otherwise keeps every block it writes cached up to most
+ * of the machine's memory, so a long ingestion would grow the process with the table. While at
+ * least one ingestion runs on a store, `memory_limit` is lowered to the budget (never raised)
+ * and restored when the last one ends; what does not fit spills to the temp directory. A budget
+ * the user sets (`memoryLimit`) is DuckDB's limit for the whole session instead.
  */
-export const INGEST_MEMORY_LIMIT_BYTES = 128 * 1024 * 1024
+export const DEFAULT_MEMORY_BUDGET = "256MB"
+export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1000 * 1000
 
 /**
  * Evicting cached blocks frees memory in bulk, and DuckDB's allocator keeps freed memory up
@@ -61,8 +63,26 @@ const current = async (conn: DuckDBConnection, setting: string): Promise<string>
 const setGlobal = (conn: DuckDBConnection, setting: string, value: string) =>
   conn.run(`SET GLOBAL ${setting} = '${value.replaceAll("'", "''")}'`)
 
+/** The budget ingestion runs under on this store, for messages. */
+export const memoryBudget = (resources: NativeResources): string =>
+  resources.memoryLimit ?? DEFAULT_MEMORY_BUDGET
+
+const outOfMemory = /Out of Memory Error/i
+
+/** DuckDB's out-of-memory failure of an ingestion as the typed error that names the option. */
+export const budgetError =
+  (resources: NativeResources, operation: string) =>
+  <E>(error: E): E | MemoryLimitExceeded =>
+    error instanceof QueryError && outOfMemory.test(error.reason)
+      ? new MemoryLimitExceeded({
+          limit: memoryBudget(resources),
+          operation,
+          reason: error.reason.split("\n")[0] ?? error.reason,
+        })
+      : error
+
 /**
- * Holds the ingestion memory cap for the scope. Best effort: when DuckDB cannot lower its
+ * Holds the ingestion memory budget for the scope. Best effort: when DuckDB cannot lower its
  * limit right now (it holds more than the cap), ingestion runs under the existing limit.
  */
 export const ingestionMemory = (
@@ -78,8 +98,12 @@ export const ingestionMemory = (
       try {
         const limit = await current(conn, "memory_limit")
         const bytes = settingBytes(limit)
-        if (bytes !== undefined && bytes > INGEST_MEMORY_LIMIT_BYTES) {
-          await setGlobal(conn, "memory_limit", `${INGEST_MEMORY_LIMIT_BYTES}B`)
+        if (
+          resources.memoryLimit === undefined &&
+          bytes !== undefined &&
+          bytes > DEFAULT_MEMORY_BUDGET_BYTES
+        ) {
+          await setGlobal(conn, "memory_limit", DEFAULT_MEMORY_BUDGET)
           held.saved = limit
         }
         for (const setting of ALLOCATOR_SETTINGS) {
@@ -98,7 +122,8 @@ export const ingestionMemory = (
         state.delete(resources)
         try {
           for (const [setting, value] of held.allocator) await setGlobal(conn, setting, value)
-          if (held.saved !== undefined) await setGlobal(conn, "memory_limit", held.saved)
+          // lowered only when the user set no budget: DuckDB's own default comes back exactly
+          if (held.saved !== undefined) await conn.run("RESET GLOBAL memory_limit")
         } catch {
           // the store may be closing
         }

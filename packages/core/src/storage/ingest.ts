@@ -1,6 +1,7 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, type Scope, Stream } from "effect"
 import { InvalidRecord, QueryError, StorageIOError } from "../errors.js"
+import { deriveInsertId } from "../insert-id.js"
 import type { EventRecord, ProfileRecord } from "../records.js"
 import type { IngestOptions } from "../Storage.js"
 import { errorMessage, runOn } from "./duck.js"
@@ -50,14 +51,14 @@ const propertiesJson = (value: unknown, position: number): string | InvalidRecor
  * Validates one record and turns it into a spool line (newline included), or says why it is
  * invalid. A `layout` says how DuckDB reads the lines back into the staging table.
  */
-export interface RowAppender<A> {
+export interface SpoolLine<A> {
   readonly layout: SpoolLayout
   readonly line: (record: A, position: number) => string | InvalidRecord
 }
 
 const json = (text: string) => JSON.stringify(text)
 
-export const appendEventRow: RowAppender<EventRecord> = {
+export const eventSpoolLine: SpoolLine<EventRecord> = {
   layout: {
     columns: [
       ["e", "BOOLEAN"],
@@ -71,12 +72,22 @@ export const appendEventRow: RowAppender<EventRecord> = {
   },
   line: (record, position) => {
     if (!isPlainObject(record)) return invalid(position, "record", "must be an object")
-    const { eventName, distinctId, insertId } = record
+    const { eventName, distinctId } = record
     if (typeof eventName !== "string") return invalid(position, "eventName", "must be a string")
     if (typeof distinctId !== "string") return invalid(position, "distinctId", "must be a string")
-    if (typeof insertId !== "string") return invalid(position, "insertId", "must be a string")
     const ms = timeMillis(record.time)
     if (ms === undefined) return invalid(position, "time", "must be a valid Date")
+    if (!isPlainObject(record.properties)) {
+      return invalid(position, "properties", "must be a JSON object")
+    }
+    // an id that is missing, null or "" is derived, as on every other path
+    const given: unknown = record.insertId
+    const insertId =
+      typeof given === "string" && given.length > 0
+        ? given
+        : typeof given === "number" && Number.isFinite(given)
+          ? String(given)
+          : deriveInsertId(eventName, distinctId, ms, record.properties)
     const properties = propertiesJson(record.properties, position)
     if (typeof properties !== "string") return properties
     return SPECIAL.test(eventName) || SPECIAL.test(distinctId) || SPECIAL.test(insertId)
@@ -85,7 +96,7 @@ export const appendEventRow: RowAppender<EventRecord> = {
   },
 }
 
-export const appendProfileRow: RowAppender<ProfileRecord> = {
+export const profileSpoolLine: SpoolLine<ProfileRecord> = {
   layout: {
     columns: [
       ["e", "BOOLEAN"],
@@ -134,7 +145,7 @@ export const appendStream = <A, E, R>(
   conn: DuckDBConnection,
   table: string,
   records: Stream.Stream<A, E, R>,
-  appendRow: RowAppender<A>,
+  spoolLine: SpoolLine<A>,
   options: IngestOptions | undefined,
   ownTransaction: boolean,
 ): Effect.Effect<number, E | InvalidRecord | QueryError | StorageIOError, R | Scope.Scope> =>
@@ -154,7 +165,7 @@ export const appendStream = <A, E, R>(
         }
         const dir = yield* spoolFolder(resources.spoolDir)
         const loadSql: LoadSql = (path, maxLine) =>
-          `INSERT INTO ${ident(table)} ${spoolSelectSql(path, appendRow.layout, maxLine)}`
+          `INSERT INTO ${ident(table)} ${spoolSelectSql(path, spoolLine.layout, maxLine)}`
         const sink = yield* Effect.acquireRelease(
           Effect.try({
             try: () => new SpoolSink(conn, dir, loadSql),
@@ -168,7 +179,7 @@ export const appendStream = <A, E, R>(
         })
 
         const onProgress = options?.onProgress
-        const line = appendRow.line
+        const line = spoolLine.line
         let rows = 0
         let sinceProgress = 0
         let sinceYield = 0

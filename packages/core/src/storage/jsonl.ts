@@ -1,12 +1,15 @@
+import { createReadStream } from "node:fs"
+import { createInterface } from "node:readline"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { InvalidRecord, type QueryError } from "../errors.js"
 import type { AppendResult } from "../Storage.js"
-import type { JsonlLayout } from "../source.js"
-import { queryOn, runOn } from "./duck.js"
+import type { JsonlFile, JsonlLayout } from "../source.js"
+import { appendedRange, dedupeAppendedEvents, lastRowid } from "./dedup.js"
+import { changedRows, queryOn, runOn } from "./duck.js"
 import { widenMetadata } from "./metadata.js"
 import { ident, literal } from "./names.js"
-import { type AppendMetadata, changedRows, scalarNumber } from "./tables.js"
+import type { AppendMetadata } from "./tables.js"
 
 /**
  * A wall-clock TIMESTAMP in `zone` to the true UTC instant (naive TIMESTAMP, session in UTC).
@@ -25,307 +28,219 @@ export const localToUtcSql = (local: string, zone: string): string => {
     THEN ${earlier} ELSE ${later}::TIMESTAMP END`
 }
 
-/**
- * The SELECT producing the files' rows (plus `version` and `ord`, the 1-based line across the
- * files in order: one scan of the list, which DuckDB reads in parallel), or with `keysOnly`
- * everything but `properties`, plus each row's `filename`.
- */
-export const jsonlSelectSql = (
-  files: ReadonlyArray<string>,
-  layout: JsonlLayout,
-  keysOnly = false,
-): string => {
-  // every scalar comes from one json_extract_string over a list of paths: one parse per line
-  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
-  if (layout.version) paths.push(layout.version)
-  const field = (i: number) => `f[${i + 1}]`
-  const scale = layout.timeUnit === "ms" ? "1000" : "1000000"
-  const micros = `CAST(round(TRY_CAST(${field(1)} AS DOUBLE) * ${scale}) AS BIGINT)`
-  const ids = layout.insertId.map((_, i) => field(3 + i))
-  const insertId =
-    ids.length === 0 ? "NULL::VARCHAR" : ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
-  const version = layout.version ? `TRY_CAST(${field(paths.length - 1)} AS DOUBLE)` : "NULL::DOUBLE"
-  const extra = keysOnly ? "filename" : "properties"
-  const inner = `SELECT
-      ${field(0)} AS event_name,
-      make_timestamp(${micros}) AS t,
-      ${field(2)} AS distinct_id,
-      ${insertId} AS insert_id,
-      ${extra},
-      ${version} AS version,
-      ord
-    FROM (
-      SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f,
-        ${keysOnly ? "filename" : `json_extract(json, ${literal(layout.properties)}) AS properties`},
-        ord
-      FROM read_ndjson_objects([${files.map(literal).join(", ")}]${keysOnly ? ", filename = true" : ""})
-        WITH ORDINALITY AS r(json, ${keysOnly ? "filename, " : ""}ord)
-    )`
-  const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
-  return `SELECT event_name, ${time} AS event_time, distinct_id, insert_id, ${extra}, version, ord
-    FROM (${inner})`
+/** Microseconds since the epoch from the text of `properties.time`, by the layout's unit. */
+const microsSql = (text: string, unit: JsonlLayout["timeUnit"]): string => {
+  const t = `TRY_CAST(${text} AS DOUBLE)`
+  const ms =
+    unit === "ms"
+      ? `round(${t})`
+      : unit === "s"
+        ? `round(${t} * 1000)`
+        : `CASE WHEN ${t} >= 1e11 THEN round(${t}) ELSE round(${t} * 1000) END`
+  // outside 0 … the year 9999 a time is refused (NULL), as a missing one is
+  return `CASE WHEN ${ms} BETWEEN 0 AND 253402300799999 THEN CAST(${ms} AS BIGINT) * 1000 END`
 }
+
+/**
+ * The rows of JSONL files, one parse per line: every key field comes from one
+ * `json_extract_string` over a list of paths. `extra` selects more columns from the raw line
+ * (`json`) and the reader's own (`filename` when `withFilename`).
+ */
+const rowsSql = (
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+  withFilename: boolean,
+  ordinality: boolean,
+): string => {
+  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
+  const f = (i: number) => `f[${i + 1}]`
+  const ids = layout.insertId.map((_, i) => `nullif(${f(3 + i)}, '')`)
+  const insertId = ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
+  const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
+  const list = `[${files.map((file) => literal(file.path)).join(", ")}]`
+  const reader = `read_ndjson_objects(${list}${withFilename ? ", filename = true" : ""})`
+  const source = ordinality
+    ? `${reader} WITH ORDINALITY AS r(json, ${withFilename ? "filename, " : ""}ord)`
+    : `${reader} AS r(json${withFilename ? ", filename" : ""})`
+  const keep = `${withFilename ? "filename, " : ""}${ordinality ? "ord, " : ""}`
+  const filter = eventFilter(events, "WHERE")
+  return `SELECT nullif(event_name, '') AS event_name, ${time} AS event_time, distinct_id,
+      insert_id, properties, ${keep}json_type(properties) IS DISTINCT FROM 'OBJECT' AS not_object
+    FROM (
+      SELECT ${f(0)} AS event_name, make_timestamp(${microsSql(f(1), layout.timeUnit)}) AS t,
+        ${f(2)} AS distinct_id, ${insertId} AS insert_id, ${keep}
+        json_extract(json, ${literal(layout.properties)}) AS properties
+      FROM (SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f, ${keep}json
+        FROM ${source})
+    ) ${filter}`
+}
+
+const eventFilter = (events: ReadonlyArray<string> | undefined, keyword: string) =>
+  events === undefined || events.length === 0
+    ? ""
+    : `${keyword} event_name IN (${events.map(literal).join(", ")})`
 
 const fields = [
-  ["event_name", "eventName"],
-  ["event_time", "time"],
-  ["distinct_id", "distinctId"],
-  ["insert_id", "insertId"],
+  ["event_name", "eventName", "is missing or not a non-empty string"],
+  ["event_time", "time", "is missing or not a time in seconds or milliseconds since 1970"],
+  ["distinct_id", "distinctId", "is missing"],
+  ["insert_id", "insertId", "is missing"],
+  ["not_object", "properties", "is missing or not an object"],
 ] as const
 
-const KEY = "event_name, distinct_id, event_time, insert_id"
-const badRow = fields.map(([c]) => `${c} IS NULL`).join(" OR ")
-
-/** The version path read from the stored `properties`, or undefined when it lies outside them. */
-const versionInProperties = (layout: JsonlLayout): string | undefined => {
-  if (layout.version === undefined) return "NULL::DOUBLE"
-  const prefix = `${layout.properties}.`
-  if (!layout.version.startsWith(prefix)) return undefined
-  return `TRY_CAST(json_extract_string(properties, ${literal(`$.${layout.version.slice(prefix.length)}`)}) AS DOUBLE)`
-}
-
-/**
- * The INSERT source: every line with one parse. A line missing a key field is not rejected by
- * the NOT NULL columns (that would abort the caller's transaction before it could be reported):
- * it lands with an infinite time, which no real line produces, and is reported after.
- */
-const insertSql = (name: string, files: ReadonlyArray<string>, layout: JsonlLayout): string => {
-  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
-  const field = (i: number) => `f[${i + 1}]`
-  const scale = layout.timeUnit === "ms" ? "1000" : "1000000"
-  const micros = `CAST(round(TRY_CAST(${field(1)} AS DOUBLE) * ${scale}) AS BIGINT)`
-  const ids = layout.insertId.map((_, i) => field(3 + i))
-  const insertId =
-    ids.length === 0 ? "NULL::VARCHAR" : ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
-  const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
-  return `INSERT INTO ${ident(name)}
-    SELECT coalesce(event_name, ''),
-      CASE WHEN event_name IS NULL OR t IS NULL OR distinct_id IS NULL OR insert_id IS NULL
-        THEN ${INVALID} ELSE ${time} END,
-      coalesce(distinct_id, ''), coalesce(insert_id, ''), properties
-    FROM (
-      SELECT ${field(0)} AS event_name, make_timestamp(${micros}) AS t,
-        ${field(2)} AS distinct_id, ${insertId} AS insert_id, properties
-      FROM (
-        SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f,
-          json_extract(json, ${literal(layout.properties)}) AS properties
-        FROM read_ndjson_objects([${files.map(literal).join(", ")}]) r(json)
-      )
-    )`
-}
-
+/** Marks a row missing a key field (NOT NULL columns would abort the caller's transaction). */
 const INVALID = "'infinity'::TIMESTAMP"
+const invalidSql = `event_name IS NULL OR event_time IS NULL OR distinct_id IS NULL
+  OR insert_id IS NULL OR not_object`
 
-/** The first line of the files missing a key field (lines counted within their file). */
-const invalidLine = (
-  conn: DuckDBConnection,
-  files: ReadonlyArray<string>,
+const insertSql = (
+  name: string,
+  files: ReadonlyArray<JsonlFile>,
   layout: JsonlLayout,
-): Effect.Effect<InvalidRecord, QueryError> =>
-  Effect.map(
-    queryOn(
-      conn,
-      `WITH k AS (${jsonlSelectSql(files, layout, true)})
-       SELECT ord - (SELECT min(ord) FROM k f WHERE f.filename = k.filename) + 1,
-         ${fields.map(([c]) => `${c} IS NULL`).join(", ")}
-       FROM k WHERE ${badRow} ORDER BY ord LIMIT 1`,
-    ),
-    (result) => {
-      const row = result.rows[0] ?? []
-      const index = row.slice(1).indexOf(true)
-      return new InvalidRecord({
-        position: Number(row[0] ?? 1) - 1,
-        field: fields[index]?.[1] ?? "record",
-        reason: `is missing or has the wrong type in the file`,
-      })
-    },
-  )
+  events: ReadonlyArray<string> | undefined,
+) => `INSERT INTO ${ident(name)}
+  SELECT coalesce(event_name, ''), CASE WHEN ${invalidSql} THEN ${INVALID} ELSE event_time END,
+    coalesce(distinct_id, ''), coalesce(insert_id, ''), properties
+  FROM (${rowsSql(files, layout, events, false, false)})`
 
 /**
- * Loads JSONL files (plain or gzip) natively with one read: a single INSERT parses each line
- * once, straight into the table; then the copies that must not stay are deleted by rowid:
- * every copy of an event among the new rows but the winner (highest version, read back from
- * `properties` for the repeated keys only, else the last line: one INSERT appends in line
- * order, files in order), and every new row whose event the table already held (zone maps keep
- * that scan to the loaded time range). New rows are told apart by rowid: within a transaction
- * appended rows get rowids above every row the table holds, committed or not. Deleting rows
- * the transaction appended makes DuckDB copy them again at commit; that still costs less than
- * reading the files twice or staging the lines in a temporary table.
- * Runs on the writer connection, inside the caller's transaction.
+ * The 1-based line of `path` holding its `k`-th non-blank line: DuckDB's reader skips blank
+ * lines, and sources keep them so that this count matches the input's own lines. Error path only.
+ */
+const lineOfRow = (path: string, k: number): Effect.Effect<number> =>
+  Effect.promise(async () => {
+    let line = 0
+    let rows = 0
+    const lines = createInterface({
+      input: createReadStream(path),
+      crlfDelay: Number.POSITIVE_INFINITY,
+    })
+    try {
+      for await (const text of lines) {
+        line++
+        if (text.trim().length > 0 && ++rows === k) return line
+      }
+    } catch {
+      // unreadable now: fall back to the row's number
+    } finally {
+      lines.close()
+    }
+    return k
+  })
+
+const originOf = (files: ReadonlyArray<JsonlFile>, path: string) => {
+  const file = files.find((f) => f.path === path)
+  return file?.origin ?? path
+}
+
+/**
+ * The first bad line (a slow pass that numbers the lines, run only once a load has failed):
+ * the file it is in and its line there.
+ */
+const firstInvalid = (
+  conn: DuckDBConnection,
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+): Effect.Effect<InvalidRecord, QueryError> =>
+  Effect.gen(function* () {
+    // every row numbered (the filter applies to the bad row only), so the count is the file's
+    const result = yield* queryOn(
+      conn,
+      `WITH k AS (${rowsSql(files, layout, undefined, true, true)})
+       SELECT filename, ord - (SELECT min(ord) FROM k f WHERE f.filename = k.filename) + 1,
+         ${fields.map(([c]) => (c === "not_object" ? c : `${c} IS NULL`)).join(", ")}
+       FROM k WHERE (${invalidSql}) ${eventFilter(events, "AND")} ORDER BY ord LIMIT 1`,
+    )
+    const row = result.rows[0] ?? []
+    const field = fields[row.slice(2).indexOf(true)] ?? fields[0]
+    const path = String(row[0] ?? "")
+    const k = Number(row[1] ?? 1)
+    const line = yield* lineOfRow(path, k)
+    return new InvalidRecord({
+      position: k - 1,
+      field: field[1],
+      reason: field[2],
+      where: originOf(files, path),
+      line,
+    })
+  })
+
+/**
+ * Blank lines are not rows, so the numbered pass above cannot give a line number as the file
+ * counts them: DuckDB's own parse error can. `Malformed JSON in file "…", at byte N in line L`.
+ */
+const malformed = /Malformed JSON in file "(.*)", at byte \d+ in line (\d+): ([^\n]*)/
+
+const loadError =
+  (files: ReadonlyArray<JsonlFile>) =>
+  (error: QueryError): Effect.Effect<never, QueryError | InvalidRecord> => {
+    const m = malformed.exec(error.reason)
+    if (m === null) return Effect.fail(error)
+    // DuckDB's number is one past the line's place among the non-blank lines
+    const k = Math.max(1, Number(m[2]) - 1)
+    return Effect.flatMap(lineOfRow(m[1]!, k), (line) =>
+      Effect.fail(
+        new InvalidRecord({
+          position: k - 1,
+          field: "record",
+          reason: `is not valid JSON (${m[3]!.trim().replace(/\.$/, "")})`,
+          where: originOf(files, m[1]!),
+          line,
+        }),
+      ),
+    )
+  }
+
+/**
+ * Loads JSONL files (plain or gzip) natively: one INSERT parses each line once, straight into
+ * the table, in line order (files in the order given), within the caller's transaction; then
+ * the one deduplication rule (`dedup.ts`) removes the copies. A line missing a key field lands
+ * with an impossible time, is found after, and fails the load naming its file (or day) and line
+ * with every row of the load removed, so nothing is left behind even if the caller commits.
  */
 export const loadJsonl = (
   conn: DuckDBConnection,
   name: string,
-  files: ReadonlyArray<string>,
+  files: ReadonlyArray<JsonlFile>,
   layout: JsonlLayout,
-  staging: string,
+  events: ReadonlyArray<string> | undefined,
   metadata?: AppendMetadata,
-): Effect.Effect<AppendResult, QueryError | InvalidRecord> => {
-  const version = versionInProperties(layout)
-  if (version === undefined) return loadJsonlTwoPass(conn, name, files, layout, staging, metadata)
-  return Effect.gen(function* () {
+): Effect.Effect<AppendResult, QueryError | InvalidRecord> =>
+  Effect.gen(function* () {
     if (files.length === 0) return { inserted: 0, duplicates: 0 }
     const table = ident(name)
-    const before = yield* queryOn(conn, `SELECT coalesce(max(rowid), -1)::VARCHAR FROM ${table}`)
-    const last = String(before.rows[0]?.[0] ?? "-1")
-    const rows = yield* changedRows(conn, insertSql(name, files, layout))
+    const last = yield* lastRowid(conn, name)
+    const rows = yield* Effect.catch(
+      changedRows(conn, insertSql(name, files, layout, events)),
+      loadError(files),
+    )
     if (rows === 0) return { inserted: 0, duplicates: 0 }
     const fresh = `rowid > ${last}::BIGINT`
-    const stats = yield* queryOn(
+    const [bad] = (yield* queryOn(
       conn,
-      `SELECT min(event_time)::VARCHAR, max(event_time) FILTER (WHERE event_time <> ${INVALID})::VARCHAR,
-         count(*) FILTER (WHERE event_time = ${INVALID}),
-         count(DISTINCT hash(${KEY}))
-       FROM ${table} WHERE ${fresh}`,
-    )
-    const [minTime, maxTime, badCount, distinctKeys] = stats.rows[0] ?? []
-    if (Number(badCount ?? 0) > 0) {
-      // the load leaves nothing behind even if the caller recovers and commits
+      `SELECT count(*) FROM ${table} WHERE ${fresh} AND event_time = ${INVALID}`,
+    )).rows[0] ?? [0]
+    if (Number(bad) > 0) {
       yield* runOn(conn, `DELETE FROM ${table} WHERE ${fresh}`)
-      return yield* Effect.fail(yield* invalidLine(conn, files, layout))
+      return yield* Effect.fail(yield* firstInvalid(conn, files, layout, events))
     }
-    let removed = 0
-    // Distinct 64-bit hashes of the key equal to the row count prove the files hold no copies;
-    // otherwise only rows whose key hash repeats are ranked.
-    if (Number(distinctKeys ?? 0) !== rows) {
-      removed += yield* changedRows(
-        conn,
-        `DELETE FROM ${table} WHERE rowid IN (
-           SELECT rowid_ FROM (
-             SELECT rowid AS rowid_, ${KEY}, ${version} AS version FROM ${table}
-             WHERE ${fresh} AND hash(${KEY}) IN (
-               SELECT hash(${KEY}) FROM ${table} WHERE ${fresh} GROUP BY 1 HAVING count(*) > 1))
-           QUALIFY row_number() OVER (PARTITION BY ${KEY}
-             ORDER BY version DESC NULLS LAST, rowid_ DESC) > 1)`,
-      )
-    }
-    // a table empty before the load holds nothing older to collide with
-    if (last !== "-1")
-      removed += yield* changedRows(
-        conn,
-        `DELETE FROM ${table} WHERE rowid IN (
-         SELECT n.rowid_ FROM (
-           SELECT rowid AS rowid_, ${KEY} FROM ${table}
-           WHERE ${fresh} AND event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
-         ) n SEMI JOIN (
-           SELECT ${KEY} FROM ${table}
-           WHERE rowid <= ${last}::BIGINT AND event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
-         ) o
-         ON n.event_name = o.event_name AND n.distinct_id = o.distinct_id
-           AND n.event_time = o.event_time AND n.insert_id = o.insert_id)`,
-        [minTime as string, maxTime as string, minTime as string, maxTime as string],
-      )
-    const inserted = rows - removed
+    const range = yield* appendedRange(conn, name, last)
+    const duplicates = yield* dedupeAppendedEvents(conn, name, last, range)
+    const inserted = rows - duplicates
     yield* widenMetadata(conn, name, {
       added: inserted,
-      fromDate: metadata?.fromDate ?? day(minTime as string | null),
-      toDate: metadata?.toDate ?? day(maxTime as string | null),
+      fromDate: metadata?.fromDate ?? day(range.minTime),
+      toDate: metadata?.toDate ?? day(range.maxTime),
       fetchedAt: metadata?.fetchedAt ?? null,
     })
-    return { inserted, duplicates: removed }
+    const times =
+      range.minTime === null || range.maxTime === null
+        ? null
+        : { first: new Date(`${range.minTime}Z`), last: new Date(`${range.maxTime}Z`) }
+    return { inserted, duplicates, times }
   })
-}
-
-/**
- * Loads JSONL files (plain or gzip) natively in two passes, so the bulky `properties` are
- * written once, straight into the table, and never staged (used when the version lives outside
- * `properties`, so the table cannot tell copies apart once loaded):
- * 1. the key columns (plus version and line) go to a small temporary table: checked for
- *    missing fields, and the lines that must not land are found there: every copy of an event
- *    but the winner (highest version, else the last line, files read in order), and every event
- *    the table already holds in the staged time range (zone maps keep that scan to the range);
- * 2. one INSERT reads the files again and skips those lines.
- * Runs on the writer connection, inside the caller's transaction.
- */
-const loadJsonlTwoPass = (
-  conn: DuckDBConnection,
-  name: string,
-  files: ReadonlyArray<string>,
-  layout: JsonlLayout,
-  staging: string,
-  metadata?: AppendMetadata,
-): Effect.Effect<AppendResult, QueryError | InvalidRecord> => {
-  const keys = ident(`${staging}_keys`)
-  const losers = ident(`${staging}_skip`)
-  return Effect.gen(function* () {
-    if (files.length === 0) return { inserted: 0, duplicates: 0 }
-    yield* runOn(conn, `CREATE TEMP TABLE ${keys} AS ${jsonlSelectSql(files, layout, true)}`)
-    const stats = yield* queryOn(
-      conn,
-      `SELECT count(*), min(event_time)::VARCHAR, max(event_time)::VARCHAR,
-         count(*) FILTER (WHERE ${badRow}),
-         count(DISTINCT hash(${KEY}))
-       FROM ${keys}`,
-    )
-    const [total, minTime, maxTime, badCount, distinctKeys] = stats.rows[0] ?? []
-    const rows = Number(total ?? 0)
-    if (Number(badCount ?? 0) > 0) {
-      const bad = yield* queryOn(
-        conn,
-        `SELECT ord - (SELECT min(ord) FROM ${keys} f WHERE f.filename = k.filename) + 1,
-           ${fields.map(([c]) => `${c} IS NULL`).join(", ")}
-         FROM ${keys} k WHERE ${badRow} ORDER BY ord LIMIT 1`,
-      )
-      const row = bad.rows[0] ?? []
-      const index = row.slice(1).indexOf(true)
-      return yield* Effect.fail(
-        new InvalidRecord({
-          position: Number(row[0]) - 1,
-          field: fields[index]?.[1] ?? "record",
-          reason: `is missing or has the wrong type in the file`,
-        }),
-      )
-    }
-    if (rows === 0) return { inserted: 0, duplicates: 0 }
-    // Distinct 64-bit hashes of the key equal to the row count prove there are no copies in
-    // the files; otherwise only rows whose key hash repeats go through the window.
-    const copies =
-      Number(distinctKeys ?? 0) === rows
-        ? ""
-        : `SELECT ord FROM (
-             SELECT * FROM ${keys} WHERE hash(${KEY}) IN (
-               SELECT hash(${KEY}) FROM ${keys} GROUP BY 1 HAVING count(*) > 1))
-           QUALIFY row_number() OVER (PARTITION BY ${KEY}
-             ORDER BY version DESC NULLS LAST, ord DESC) > 1
-           UNION ALL `
-    yield* runOn(
-      conn,
-      `CREATE TEMP TABLE ${losers} AS ${copies}
-       SELECT ord FROM ${keys} k SEMI JOIN (
-         SELECT ${KEY} FROM ${ident(name)}
-         WHERE event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP
-       ) t
-       ON k.event_name = t.event_name AND k.distinct_id = t.distinct_id
-         AND k.event_time = t.event_time AND k.insert_id = t.insert_id`,
-      [minTime as string, maxTime as string],
-    )
-    const skipped = yield* scalarNumber(conn, `SELECT count(*) FROM ${losers}`)
-    const source = jsonlSelectSql(files, layout)
-    const inserted = yield* changedRows(
-      conn,
-      `INSERT INTO ${ident(name)}
-       SELECT s.event_name, s.event_time, s.distinct_id, s.insert_id, s.properties
-       FROM (${source}) s
-       ${skipped === 0 ? "" : `ANTI JOIN ${losers} l ON s.ord = l.ord`}`,
-    )
-    yield* widenMetadata(conn, name, {
-      added: inserted,
-      fromDate: metadata?.fromDate ?? day(minTime as string | null),
-      toDate: metadata?.toDate ?? day(maxTime as string | null),
-      fetchedAt: metadata?.fetchedAt ?? null,
-    })
-    return { inserted, duplicates: rows - inserted }
-  }).pipe(
-    Effect.ensuring(
-      Effect.ignore(
-        Effect.andThen(
-          runOn(conn, `DROP TABLE IF EXISTS temp.${keys}`),
-          runOn(conn, `DROP TABLE IF EXISTS temp.${losers}`),
-        ),
-      ),
-    ),
-  )
-}
 
 const day = (iso: string | null | undefined): string | null =>
   iso === null || iso === undefined ? null : iso.slice(0, 10)

@@ -15,16 +15,17 @@ import {
   Storage,
   type StorageShape,
 } from "../Storage.js"
-import type { JsonlLayout } from "../source.js"
+import type { JsonlFile, JsonlLayout } from "../source.js"
 import { Readers, Writer } from "./connections.js"
 import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
 import {
-  appendEventRow,
-  appendProfileRow,
   appendStream,
-  type RowAppender,
+  eventSpoolLine,
+  profileSpoolLine,
+  type SpoolLine,
   stagingName,
 } from "./ingest.js"
+import { budgetError, ingestionMemory } from "./ingest-memory.js"
 import { makeIntrospection } from "./introspection.js"
 import { loadJsonl } from "./jsonl.js"
 import { ident, validateTableName } from "./names.js"
@@ -102,7 +103,7 @@ export const makeStorage = (
       name: string,
       records: Stream.Stream<A, E, R>,
       metadata: TableMetadata,
-      appendRow: RowAppender<A>,
+      spoolLine: SpoolLine<A>,
       options: IngestOptions | undefined,
     ): Effect.Effect<number, StorageError | E, R> =>
       Effect.gen(function* () {
@@ -113,7 +114,7 @@ export const makeStorage = (
         }
         return yield* Effect.scoped(
           Effect.gen(function* () {
-            const staging = yield* stage(type, name, records, appendRow, options)
+            const staging = yield* stage(type, name, records, spoolLine, options)
             return yield* writer.atomic((conn) =>
               commitCreate(conn, type, name, staging, metadata, options?.complete ?? true),
             )
@@ -126,7 +127,7 @@ export const makeStorage = (
       type: TableType,
       name: string,
       records: Stream.Stream<A, E, R>,
-      appendRow: RowAppender<A>,
+      spoolLine: SpoolLine<A>,
       options: IngestOptions | undefined,
     ) =>
       Effect.gen(function* () {
@@ -136,7 +137,7 @@ export const makeStorage = (
         yield* Effect.acquireRelease(runOn(conn, createTableSql(staging, type, true)), () =>
           Effect.ignore(runOn(conn, `DROP TABLE IF EXISTS ${ident(staging)}`)),
         )
-        yield* appendStream(resources, conn, staging, records, appendRow, options, !inTransaction)
+        yield* appendStream(resources, conn, staging, records, spoolLine, options, !inTransaction)
         return staging
       })
 
@@ -144,7 +145,7 @@ export const makeStorage = (
       type: TableType,
       name: string,
       records: Stream.Stream<A, E, R>,
-      appendRow: RowAppender<A>,
+      spoolLine: SpoolLine<A>,
       options: (IngestOptions & { readonly metadata?: Partial<TableMetadata> }) | undefined,
     ): Effect.Effect<AppendResult, StorageError | E, R> =>
       Effect.gen(function* () {
@@ -156,7 +157,7 @@ export const makeStorage = (
         const metadata = appendMetadata(options?.metadata)
         return yield* Effect.scoped(
           Effect.gen(function* () {
-            const staging = yield* stage(type, name, records, appendRow, options)
+            const staging = yield* stage(type, name, records, spoolLine, options)
             return yield* writer.atomic((conn) =>
               Effect.gen(function* () {
                 if ((yield* catalogName(conn, name)) === undefined) {
@@ -173,28 +174,39 @@ export const makeStorage = (
 
     const loadEventsJsonl = (
       name: string,
-      files: ReadonlyArray<string>,
+      given: ReadonlyArray<string | JsonlFile>,
       layout: JsonlLayout,
-      options?: { readonly metadata?: Partial<TableMetadata> },
+      options?: {
+        readonly metadata?: Partial<TableMetadata>
+        readonly events?: ReadonlyArray<string>
+      },
     ): Effect.Effect<AppendResult, StorageError> =>
-      Effect.gen(function* () {
-        yield* ensureWritable
-        const actual = yield* existingType(name)
-        if (actual !== "events") {
-          return yield* Effect.fail(
-            new TableTypeMismatch({ table: name, expected: "events", actual }),
+      Effect.suspend(() => {
+        const files = given.map((f) => (typeof f === "string" ? { path: f } : f))
+        return Effect.gen(function* () {
+          yield* ensureWritable
+          const actual = yield* existingType(name)
+          if (actual !== "events") {
+            return yield* Effect.fail(
+              new TableTypeMismatch({ table: name, expected: "events", actual }),
+            )
+          }
+          return yield* writer.atomic((conn) =>
+            Effect.scoped(
+              Effect.andThen(
+                ingestionMemory(resources, conn),
+                loadJsonl(
+                  conn,
+                  name,
+                  files,
+                  layout,
+                  options?.events,
+                  appendMetadata(options?.metadata),
+                ),
+              ),
+            ),
           )
-        }
-        return yield* writer.atomic((conn) =>
-          loadJsonl(
-            conn,
-            name,
-            files,
-            layout,
-            stagingName(name),
-            appendMetadata(options?.metadata),
-          ),
-        )
+        }).pipe(Effect.mapError(budgetError(resources, `loading ${describeFiles(files)}`)))
       })
 
     const dropTable = (name: string): Effect.Effect<void, StorageError> =>
@@ -212,6 +224,10 @@ export const makeStorage = (
         )
       })
 
+    /** An ingestion's out-of-memory failure becomes the typed error naming the budget. */
+    const ingesting = <A, E, R>(operation: string, effect: Effect.Effect<A, E, R>) =>
+      Effect.mapError(effect, budgetError(resources, operation))
+
     const query = (sql: string, params?: ReadonlyArray<SqlParam>) =>
       readers.with((conn) => queryOn(conn, sql, params))
 
@@ -219,32 +235,24 @@ export const makeStorage = (
       path: db.path,
       readOnly: db.readOnly,
       createEventsTable: (name, records, metadata, options) =>
-        createTable(
-          "events",
-          name,
-          records,
-          metadata,
-          appendEventRow as RowAppender<EventRecord>,
-          options,
+        ingesting(
+          `creating ${name}`,
+          createTable("events", name, records, metadata, eventSpoolLine, options),
         ),
       createProfilesTable: (name, records, metadata, options) =>
-        createTable(
-          "profiles",
-          name,
-          records,
-          metadata,
-          appendProfileRow as RowAppender<ProfileRecord>,
-          options,
+        ingesting(
+          `creating ${name}`,
+          createTable("profiles", name, records, metadata, profileSpoolLine, options),
         ),
       appendEvents: (name, records, options) =>
-        appendTable("events", name, records, appendEventRow as RowAppender<EventRecord>, options),
+        ingesting(
+          `appending to ${name}`,
+          appendTable("events", name, records, eventSpoolLine, options),
+        ),
       appendProfiles: (name, records, options) =>
-        appendTable(
-          "profiles",
-          name,
-          records,
-          appendProfileRow as RowAppender<ProfileRecord>,
-          options,
+        ingesting(
+          `appending to ${name}`,
+          appendTable("profiles", name, records, profileSpoolLine, options),
         ),
       loadEventsJsonl,
       listTables: introspection.listTables,
@@ -280,7 +288,10 @@ export const makeStorage = (
         ),
       queryStream: (sql, params) => streamQuery(resources, sql, params),
       openQuery: (sql, params) => openQuery(resources, sql, params),
-      transaction: (body) => Effect.flatMap(ensureWritable, () => writer.atomic(() => body)),
+      transaction: (body) =>
+        Effect.flatMap(ensureWritable, () => writer.atomic(() => body)).pipe(
+          Effect.mapError(budgetError(resources, "writing")),
+        ),
       execute: (sql, params) => writer.with((conn) => queryOn(conn, sql, params)),
     }
     return shape
@@ -300,3 +311,11 @@ const appendMetadata = (
 /** The Storage service over one store; the store closes when the layer's scope closes. */
 export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, StorageError> =>
   Layer.effect(Storage, makeStorage(options))
+
+/** The files of a load as users know them, for messages. */
+const describeFiles = (files: ReadonlyArray<JsonlFile>): string => {
+  const names = files.map((f) => f.origin ?? f.path)
+  return names.length <= 3
+    ? names.join(", ")
+    : `${names.slice(0, 3).join(", ")} and ${names.length - 3} more`
+}

@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { dirname, join, resolve } from "node:path"
-import { type DuckDBAppender, type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
+import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Effect, type Scope } from "effect"
 import { DatabaseLocked, DatabaseNotFound, StorageIOError } from "../errors.js"
 import { errorMessage } from "./duck.js"
@@ -10,10 +10,16 @@ import { registerSignalCleanup } from "./signals.js"
 /** Tuning shared by every mode. */
 export interface EngineOptions {
   /**
-   * DuckDB's `memory_limit` (e.g. `"256MB"`, `"2GB"`): caps its buffer pool, which otherwise
-   * keeps written blocks cached up to most of the machine's memory. Default: DuckDB's own.
+   * The memory budget (DuckDB's `memory_limit`, e.g. `"512MB"`, `"2GB"`) for the whole session.
+   * When absent, ingestion runs under a default budget (256 MB) that is lifted when it ends,
+   * and queries under DuckDB's own default. Big loads spill to `tempDirectory` past it.
    */
   readonly memoryLimit?: string
+  /**
+   * Where DuckDB spills what does not fit in memory. Default: DuckDB's own (`<database>.tmp`
+   * beside a file), or a private temp folder for in-memory and ephemeral stores.
+   */
+  readonly tempDirectory?: string
   /**
    * Where record ingestion stages its batch files for DuckDB to load (default: the OS temp
    * folder). A host that restricts DuckDB's file access allows this folder.
@@ -30,23 +36,15 @@ export type StorageOptions = EngineOptions &
   )
 
 /**
- * Everything native a store holds, so it can be closed in the one safe order (appenders,
- * connections, instance) from a scope finalizer or, synchronously, from a signal handler.
+ * Everything native a store holds, so it can be closed in the one safe order (connections,
+ * instance) from a scope finalizer or, synchronously, from a signal handler.
  */
 export class NativeResources {
-  readonly appenders = new Set<DuckDBAppender>()
   readonly connections = new Set<DuckDBConnection>()
   instance: DuckDBInstance | undefined
   spoolDir: string | undefined
-
-  closeAppender(appender: DuckDBAppender): void {
-    if (!this.appenders.delete(appender)) return
-    try {
-      appender.closeSync()
-    } catch {
-      // the rows of a failed appender are discarded with its staging table
-    }
-  }
+  /** The budget the user set, if any (see `EngineOptions.memoryLimit`). */
+  memoryLimit: string | undefined
 
   closeConnection(conn: DuckDBConnection): void {
     if (!this.connections.delete(conn)) return
@@ -58,7 +56,6 @@ export class NativeResources {
   }
 
   closeAll(): void {
-    for (const appender of [...this.appenders]) this.closeAppender(appender)
     for (const conn of [...this.connections]) this.closeConnection(conn)
     const instance = this.instance
     this.instance = undefined
@@ -115,6 +112,7 @@ const openInstance = (
   readOnly: boolean,
   resources: NativeResources,
   engine: EngineOptions,
+  tempDirectory: string | undefined = engine.tempDirectory,
 ): Effect.Effect<void, DatabaseLocked | StorageIOError, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.tryPromise({
@@ -126,6 +124,7 @@ const openInstance = (
           allocator_bulk_deallocation_flush_threshold: "32MiB",
           ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
           ...(engine.memoryLimit ? { memory_limit: engine.memoryLimit } : {}),
+          ...(tempDirectory ? { temp_directory: tempDirectory } : {}),
         }
         resources.instance = await DuckDBInstance.create(path, options)
       },
@@ -150,9 +149,12 @@ export const openDatabase = (
   Effect.gen(function* () {
     const resources = new NativeResources()
     resources.spoolDir = options.spoolDir
+    resources.memoryLimit = options.memoryLimit
     switch (options.mode) {
       case "memory": {
-        yield* openInstance(":memory:", false, resources, options)
+        // an in-memory database has no file beside which to spill
+        const spill = options.tempDirectory ?? join(yield* ephemeralFolder, "spill")
+        yield* openInstance(":memory:", false, resources, options, spill)
         return { path: ":memory:", readOnly: false, resources }
       }
       case "file": {

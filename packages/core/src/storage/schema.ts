@@ -46,6 +46,3 @@ const profilesColumns = (withKey: boolean) => `(
 
 export const createTableSql = (name: string, type: TableType, staging: boolean): string =>
   `CREATE TABLE ${ident(name)} ${type === "events" ? eventsColumns : profilesColumns(!staging)}`
-
-export const EVENT_KEY = ["event_name", "distinct_id", "event_time", "insert_id"] as const
-export const eventKeyList = EVENT_KEY.join(", ")

@@ -35,7 +35,6 @@ export const layout: JsonlLayout = {
   distinctId: "$.properties.distinct_id",
   insertId: ['$.properties."$insert_id"'],
   properties: "$.properties",
-  version: "$.properties.mp_processing_time_ms",
 }
 
 export interface TestEvent {

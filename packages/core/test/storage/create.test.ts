@@ -112,7 +112,6 @@ describe("create tables from streams", () => {
   const badEvents: Array<[string, Partial<Record<keyof EventRecord, unknown>>]> = [
     ["eventName", { eventName: 42 }],
     ["distinctId", { distinctId: null }],
-    ["insertId", { insertId: undefined }],
     ["time", { time: new Date("nonsense") }],
     ["time", { time: "2024-01-01" }],
     ["properties", { properties: null }],
@@ -153,10 +152,13 @@ describe("create tables from streams", () => {
     expect(error).toMatchObject({ _tag: "InvalidRecord", position: 1, field })
   })
 
-  it("creates profiles; null last_seen is fine; the last copy of an id wins", async () => {
+  it("creates profiles; null last_seen is fine; the newest last_seen wins, then the later", async () => {
+    const newer = new Date(Date.UTC(2024, 5, 1))
     const records = [
+      profile(3, { properties: { plan: "trial" }, lastSeen: newer }),
       ...profiles(50),
-      profile(3, { properties: { plan: "enterprise" }, lastSeen: null }),
+      profile(3, { properties: { plan: "enterprise" }, lastSeen: newer }),
+      profile(3, { properties: { plan: "none" }, lastSeen: null }),
     ]
     const out = await withStore(file(), (s) =>
       Effect.gen(function* () {
@@ -168,7 +170,7 @@ describe("create tables from streams", () => {
     expect(out.n).toBe(50)
     expect(out.count).toBe(50)
     expect(out.three).toEqual([
-      { distinct_id: "user-3", properties: { plan: "enterprise" }, last_seen: null },
+      { distinct_id: "user-3", properties: { plan: "enterprise" }, last_seen: newer.toISOString() },
     ])
   })
 

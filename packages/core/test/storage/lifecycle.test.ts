@@ -131,7 +131,7 @@ describe("lifecycle", () => {
     const settings =
       "SELECT current_setting('memory_limit') || ' ' || current_setting('allocator_flush_threshold')" +
       " || ' ' || current_setting('allocator_bulk_deallocation_flush_threshold')"
-    const out = await withStore({ mode: "memory", memoryLimit: "1GB" }, (s) =>
+    const out = await withStore({ mode: "memory" }, (s) =>
       Effect.gen(function* () {
         const before = yield* s.queryScalar(settings)
         let during: unknown
@@ -149,12 +149,31 @@ describe("lifecycle", () => {
         return { before, during, after: yield* s.queryScalar(settings) }
       }),
     )
-    // DuckDB shows the limit rounded to 0.1 MiB, so the restored one may differ by that much
-    const [limitBefore, ...allocatorBefore] = String(out.before).split(" MiB")
-    const [limitAfter, ...allocatorAfter] = String(out.after).split(" MiB")
-    expect(Math.abs(Number(limitAfter) - Number(limitBefore))).toBeLessThan(0.11)
-    expect(allocatorAfter).toEqual(allocatorBefore)
-    expect(String(out.during)).toBe("128.0 MiB 1.0 MiB 1.0 MiB")
+    expect(out.after).toBe(out.before)
+    // the default ingestion budget, 256 MB
+    expect(String(out.during)).toBe("244.1 MiB 1.0 MiB 1.0 MiB")
+  })
+
+  it("keeps a budget the user sets for the whole session, ingestion included", async () => {
+    const out = await withStore({ mode: "memory", memoryLimit: "1GB" }, (s) =>
+      Effect.gen(function* () {
+        let during: unknown
+        yield* s.createEventsTable(
+          "t",
+          fromArray(events(10)).pipe(
+            Stream.tap(() =>
+              Effect.map(s.queryScalar("SELECT current_setting('memory_limit')"), (value) => {
+                during = value
+              }),
+            ),
+          ),
+          eventsMeta(),
+        )
+        return { during, after: yield* s.queryScalar("SELECT current_setting('memory_limit')") }
+      }),
+    )
+    expect(String(out.during)).toBe("953.6 MiB")
+    expect(String(out.after)).toBe("953.6 MiB")
   })
 
   it("in memory: works and leaves no file", async () => {

@@ -1,0 +1,202 @@
+import { Transform, type TransformCallback } from "node:stream"
+import { deriveInsertId } from "../insert-id.js"
+import { wallClockToUtcMs } from "../pipeline/time-zone.js"
+import { hasInsertId } from "./insert-id-scan.js"
+import { LineSplitter } from "./line-splitter.js"
+
+/** How `properties.time` counts: seconds, milliseconds, or either (at or above 1e11: ms). */
+export type TimeUnit = "s" | "ms" | "auto"
+
+/** Times at or above this are milliseconds (1e11 seconds is the year 5138; 1e11 ms is 1973). */
+export const MS_THRESHOLD = 1e11
+
+export interface TimeOptions {
+  readonly timeUnit: TimeUnit
+  /** IANA zone of a legacy project, whose `time` is local wall-clock; UTC when absent. */
+  readonly timeZone: string | undefined
+}
+
+const isObject = (value: unknown): value is Record<string, unknown> =>
+  typeof value === "object" && value !== null && !Array.isArray(value)
+
+/** True UTC epoch ms of an exported `properties.time` (0 when it is not a number). */
+export const trueTimeMs = (time: unknown, options: TimeOptions): number => {
+  const n = typeof time === "number" ? time : typeof time === "string" ? Number(time) : Number.NaN
+  if (!Number.isFinite(n)) return 0
+  const seconds = options.timeUnit === "s" || (options.timeUnit === "auto" && n < MS_THRESHOLD)
+  const ms = seconds ? Math.round(n * 1000) : Math.round(n)
+  return wallClockToUtcMs(options.timeZone, ms)
+}
+
+/**
+ * The usable `$insert_id` of an event's properties: a non-empty string, or a number as its
+ * decimal text; undefined otherwise (missing, `null`, `""`, anything else).
+ */
+export const givenInsertId = (
+  properties: Readonly<Record<string, unknown>>,
+): string | undefined => {
+  const given = properties.$insert_id
+  if (typeof given === "string") return given.length > 0 ? given : undefined
+  if (typeof given === "number" && Number.isFinite(given)) return String(given)
+  return undefined
+}
+
+/** The id every path gives an exported event lacking a usable `$insert_id`. */
+export const derivedInsertIdOf = (
+  line: { readonly event?: unknown; readonly properties?: unknown },
+  options: TimeOptions,
+): string => {
+  const properties = isObject(line.properties) ? line.properties : {}
+  const id = properties.distinct_id
+  return deriveInsertId(
+    String(line.event ?? ""),
+    id === undefined || id === null ? "" : String(id),
+    trueTimeMs(properties.time, options),
+    properties,
+  )
+}
+
+/** The top-level key a line gets when its own `$insert_id` is not usable. */
+export const DERIVED_INSERT_ID = "$derived_insert_id"
+
+/** Why a line was refused; `line` is 1-based in the stream. */
+export class LineProblem extends Error {
+  override readonly name = "LineProblem"
+  constructor(
+    readonly line: number,
+    readonly reason: string,
+  ) {
+    super(`line ${line}: ${reason}`)
+  }
+}
+
+export interface EventLinesOptions extends TimeOptions {
+  /** Add `"$derived_insert_id"` to lines without a usable `$insert_id` (off for passthrough). */
+  readonly derive: boolean
+  /** Pass blank lines on (as empty lines) so line numbers downstream match the input's. */
+  readonly keepBlankLines?: boolean
+  /** The error for a line that is not a JSON object (default: a `LineProblem`). */
+  readonly foreignLine?: (text: string, line: number) => Error
+  /** The error for a last line without `\n` that does not parse (default: none, passed on). */
+  readonly cutLastLine?: (text: string, line: number) => Error
+  readonly onProgress?: (rows: number, bytes: number) => void
+}
+
+const OPEN_BRACE = 0x7b
+const CLOSE_BRACE = 0x7d
+const NEWLINE = Buffer.from("\n")
+
+/** A line's first 80 characters, quoted, for messages. */
+export const preview = (buf: Buffer, start: number, end: number) =>
+  JSON.stringify(buf.toString("utf8", start, Math.min(end, start + 80)))
+
+/**
+ * Passes a byte stream of export lines on as JSONL while counting rows and bytes: refuses a
+ * line that is not a JSON object, and adds a derived insert id to the lines whose own is not
+ * usable (parsing only those lines; the others are scanned, never parsed, and go on untouched).
+ */
+export class EventLines extends Transform {
+  rows = 0
+  bytes = 0
+  private lineNo = 0
+  private readonly splitter = new LineSplitter()
+  private pending: Array<Buffer> = []
+  private progressRows = 0
+  private progressBytes = 0
+
+  constructor(private readonly options: EventLinesOptions) {
+    super()
+  }
+
+  private line = (buf: Buffer, start: number, end: number): void => {
+    this.lineNo++
+    let first = start
+    while (first < end && (buf[first] === 0x20 || buf[first] === 0x09)) first++
+    if (first === end) {
+      if (this.options.keepBlankLines) {
+        this.pending.push(NEWLINE)
+        this.bytes++
+      }
+      return
+    }
+    if (buf[first] !== OPEN_BRACE) {
+      const text = buf.toString("utf8", start, end)
+      const foreign = this.options.foreignLine
+      throw foreign
+        ? foreign(text, this.lineNo)
+        : new LineProblem(this.lineNo, `not a JSON object: ${preview(buf, start, end)}`)
+    }
+    this.rows++
+    const line = buf.subarray(start, end)
+    if (!this.options.derive || hasInsertId(line)) {
+      this.pending.push(line, NEWLINE)
+      this.bytes += line.length + 1
+      return
+    }
+    let parsed: { event?: unknown; properties?: unknown }
+    try {
+      parsed = JSON.parse(line.toString("utf8"))
+    } catch (error) {
+      throw new LineProblem(
+        this.lineNo,
+        `invalid JSON (${error instanceof Error ? error.message : String(error)})`,
+      )
+    }
+    const props = isObject(parsed?.properties) ? parsed.properties : undefined
+    if (props !== undefined && givenInsertId(props) !== undefined) {
+      // usable, but not where the scan looks first (a repeated key, say): keep the line as is
+      this.pending.push(line, NEWLINE)
+      this.bytes += line.length + 1
+      return
+    }
+    let close = line.length - 1
+    while (close > 0 && line[close] !== CLOSE_BRACE) close--
+    const id = derivedInsertIdOf(parsed, this.options)
+    const tail = Buffer.from(`,"${DERIVED_INSERT_ID}":"${id}"}\n`)
+    this.pending.push(line.subarray(0, close), tail)
+    this.bytes += close + tail.length
+  }
+
+  private flushPending(): void {
+    if (this.pending.length === 0) return
+    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending))
+    this.pending = []
+    const report = this.options.onProgress
+    if (report !== undefined) {
+      report(this.rows - this.progressRows, this.bytes - this.progressBytes)
+      this.progressRows = this.rows
+      this.progressBytes = this.bytes
+    }
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    try {
+      this.splitter.push(chunk, this.line)
+      this.flushPending()
+      callback()
+    } catch (error) {
+      callback(error as Error)
+    }
+  }
+
+  override _flush(callback: TransformCallback): void {
+    try {
+      const rest = this.splitter.finish()
+      if (rest !== null) {
+        const cut = this.options.cutLastLine
+        if (cut !== undefined && rest[0] === OPEN_BRACE) {
+          try {
+            JSON.parse(rest.toString("utf8"))
+          } catch {
+            throw cut(rest.toString("utf8"), this.lineNo + 1)
+          }
+        }
+        this.line(rest, 0, rest.length)
+      }
+      this.flushPending()
+      callback()
+    } catch (error) {
+      callback(error as Error)
+    }
+  }
+}
