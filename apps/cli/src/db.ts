@@ -1,7 +1,15 @@
+import type { StorageOptions } from "@mixpanel-data/core"
 import { badArguments } from "./cli-error.js"
 import { resolveCredentials } from "./config/accounts.js"
 import { defaultDbPath } from "./config/paths.js"
 import type { Globals } from "./globals.js"
+
+/** The database file opened for writing, under the user's memory budget if one was given. */
+export const writableStore = (globals: Globals, path: string): StorageOptions => ({
+  mode: "file",
+  path,
+  ...(globals.memoryLimit !== undefined ? { memoryLimit: globals.memoryLimit } : {}),
+})
 
 /** `--db`, else `MP_DB`, else the project's default file under the config folder. */
 export const resolveDbPath = (globals: Globals): string => {

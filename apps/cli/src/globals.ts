@@ -1,4 +1,4 @@
-import type { OutputFormat } from "@mixpanel-data/core"
+import { memoryLimitProblem, type OutputFormat } from "@mixpanel-data/core"
 import { badArguments } from "./cli-error.js"
 
 /** Options every command accepts, already checked. */
@@ -12,12 +12,22 @@ export interface Globals {
   readonly verbose: boolean
   /** Retries of a failed API request; the adapter's default when undefined. */
   readonly maxRetries: number | undefined
+  /** `--memory-limit`, else `MP_MEMORY_LIMIT`: DuckDB's budget for the session. */
+  readonly memoryLimit: string | undefined
   /** ANSI colours on stdout (a TTY, and NO_COLOR unset). */
   readonly color: boolean
   readonly env: Readonly<Record<string, string | undefined>>
 }
 
 const formats = ["table", "json", "jsonl", "csv"]
+
+const memoryLimitOf = (flag: unknown, env: string | undefined): string | undefined => {
+  const text = typeof flag === "string" ? flag : env === undefined || env === "" ? undefined : env
+  if (text === undefined) return undefined
+  const problem = memoryLimitProblem(text)
+  if (problem !== undefined) throw badArguments(`--memory-limit: ${problem}`)
+  return text
+}
 
 export const readGlobals = (opts: Record<string, unknown>): Globals => {
   const env = process.env
@@ -30,6 +40,7 @@ export const readGlobals = (opts: Record<string, unknown>): Globals => {
     progress: opts.progress !== false && opts.quiet !== true,
     verbose: opts.verbose === true,
     maxRetries: typeof opts.maxRetries === "number" ? opts.maxRetries : undefined,
+    memoryLimit: memoryLimitOf(opts.memoryLimit, env.MP_MEMORY_LIMIT),
     color: !noColor && process.stdout.isTTY === true,
     env,
   }

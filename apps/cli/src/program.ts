@@ -66,6 +66,10 @@ export const buildProgram = (): Command => {
     .option("--no-progress", "no progress on stderr")
     .option("--verbose", "stack traces with errors, and each retry")
     .option(
+      "--memory-limit <size>",
+      "memory budget for DuckDB, e.g. 512MB or 2GB (env MP_MEMORY_LIMIT; default: 256MB while loading, spilling to disk past it)",
+    )
+    .option(
       "--max-retries <n>",
       "retries of a failed API request before giving up (default 8)",
       integer("--max-retries", 0),

@@ -20,7 +20,12 @@ export const serverLayer = (config: ServerConfigShape) => {
 
   const StorageLive = Layer.effectDiscard(lockDownDatabase(config.spoolDir)).pipe(
     Layer.provideMerge(
-      storageLayer({ mode: "file", path: config.options.db, spoolDir: config.spoolDir }),
+      storageLayer({
+        mode: "file",
+        path: config.options.db,
+        spoolDir: config.spoolDir,
+        ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
+      }),
     ),
   )
 

@@ -74,7 +74,7 @@ export const makeJobWork =
           mode,
         }).pipe(Effect.mapError(asFailure))
       }
-      const source = makeFileSource({ paths: request.paths ?? [] })
+      const source = makeFileSource({ paths: request.paths ?? [], spoolDir })
       if (request.kind === "events") {
         return yield* importEvents({
           source,

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util"
+import { memoryLimitProblem } from "@mixpanel-data/core"
 
 export interface ServerOptions {
   /** The database file; created when missing. */
@@ -13,6 +14,8 @@ export interface ServerOptions {
   readonly maxRows: number
   /** The only folder file-source jobs may read; file jobs are refused without it. */
   readonly importDir: string | undefined
+  /** DuckDB's memory budget for the session; the default ingestion budget when absent. */
+  readonly memoryLimit: string | undefined
 }
 
 export type ParsedCommand =
@@ -43,6 +46,8 @@ Options:
   --max-rows N            rows in a JSON answer when the request sets no limit
                           (default ${defaults.maxRows})                  (env MP_MAX_ROWS)
   --import-dir DIR        the only folder file import jobs may read      (env MP_IMPORT_DIR)
+  --memory-limit SIZE     DuckDB's memory budget, e.g. 512MB or 2GB      (env MP_MEMORY_LIMIT)
+                          default: 256MB while a job loads, spilling to disk past it
   -h, --help              this text
   -v, --version           the version
 
@@ -83,6 +88,7 @@ export const parseOptions = (
         "query-timeout-ms": { type: "string" },
         "max-rows": { type: "string" },
         "import-dir": { type: "string" },
+        "memory-limit": { type: "string" },
         help: { type: "boolean", short: "h" },
         version: { type: "boolean", short: "v" },
       },
@@ -123,6 +129,11 @@ export const parseOptions = (
   if (numbers.port! > 65535) {
     return { _tag: "Invalid", message: `--port must be at most 65535, got ${numbers.port}` }
   }
+  const memoryLimit = pick("memory-limit", "MP_MEMORY_LIMIT")
+  const memoryProblem = memoryLimit === undefined ? undefined : memoryLimitProblem(memoryLimit)
+  if (memoryProblem !== undefined) {
+    return { _tag: "Invalid", message: `--memory-limit: ${memoryProblem}` }
+  }
   const token = pick("token", "MP_SERVER_TOKEN")
   if (token !== undefined && token.length < 8) {
     return { _tag: "Invalid", message: "--token must be at least 8 characters long" }
@@ -137,6 +148,7 @@ export const parseOptions = (
       queryTimeoutMs: numbers["query-timeout-ms"]!,
       maxRows: numbers["max-rows"]!,
       importDir: pick("import-dir", "MP_IMPORT_DIR"),
+      memoryLimit,
     },
   }
 }

@@ -8,7 +8,7 @@ import {
 } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { badArguments } from "../cli-error.js"
-import { resolveDbPath } from "../db.js"
+import { resolveDbPath, writableStore } from "../db.js"
 import type { Globals } from "../globals.js"
 import { writeOut } from "../output.js"
 import { makeProgressView } from "../progress.js"
@@ -117,7 +117,7 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
       describeOutcome(globals, "events", table, path, outcome, Date.now() - started)
     }),
   ).pipe(
-    Effect.provide(storageLayer({ mode: "file", path })),
+    Effect.provide(storageLayer(writableStore(globals, path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),
   )
@@ -159,7 +159,7 @@ export const fetchProfiles = async (globals: Globals, table: string, opts: Opts)
       describeOutcome(globals, "profiles", table, path, outcome, Date.now() - started)
     }),
   ).pipe(
-    Effect.provide(storageLayer({ mode: "file", path })),
+    Effect.provide(storageLayer(writableStore(globals, path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),
   )

@@ -3,7 +3,7 @@ import { importEvents, importProfiles, Progress, storageLayer } from "@mixpanel-
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { Effect } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
-import { resolveDbPath } from "../db.js"
+import { resolveDbPath, writableStore } from "../db.js"
 import type { Globals } from "../globals.js"
 import { makeProgressView } from "../progress.js"
 import { runProgram } from "../run.js"
@@ -47,7 +47,7 @@ export const importFiles = async (
       describeOutcome(globals, kind, table, path, outcome, Date.now() - started)
     }),
   ).pipe(
-    Effect.provide(storageLayer({ mode: "file", path })),
+    Effect.provide(storageLayer(writableStore(globals, path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),
   )

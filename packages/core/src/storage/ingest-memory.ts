@@ -47,6 +47,14 @@ const units: Record<string, number> = {
   tib: 2 ** 40,
 }
 
+/** Why `text` is not a memory budget DuckDB takes (`512MB`, `2GB`, `1.5GiB`), or undefined. */
+export const memoryLimitProblem = (text: string): string | undefined => {
+  const bytes = settingBytes(text)
+  if (bytes === undefined) return `"${text}" is not a size such as 512MB or 2GB`
+  if (bytes < 64 * 1000 * 1000) return `"${text}" is below the smallest budget, 64MB`
+  return undefined
+}
+
 /** Bytes of a DuckDB size setting such as `18.3 GiB`; undefined when it is not one. */
 export const settingBytes = (text: string): number | undefined => {
   const match = /^\s*([\d.]+)\s*([A-Za-z]+)\s*$/.exec(text)
