@@ -1,0 +1,93 @@
+import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
+import { tmpdir } from "node:os"
+import { join } from "node:path"
+import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { baseEnv, requireBundle, runMp } from "./harness.js"
+
+/**
+ * Volume: a million-line import through the bundled CLI under a small memory budget, where a
+ * load that held a day or a file in memory would fail. Asserts completion and exact counts,
+ * never timing. The lines carry copies (a later `mp_processing_time_ms` must win), odd
+ * `$insert_id` values and an integer above 2^53.
+ */
+const LINES = 1_000_000
+const DAY = Date.UTC(2024, 3, 1)
+
+let dir: string
+let file: string
+const expected = { rows: 0, copies: 0 }
+
+const lineOf = (i: number, copy: boolean): string => {
+  const odd = i % 50
+  const id =
+    odd === 0
+      ? ""
+      : odd === 1
+        ? `,"$insert_id":null`
+        : odd === 2
+          ? `,"$insert_id":""`
+          : `,"$insert_id":"id-${i}"`
+  const nested = odd === 3 ? `,"ctx":{"$insert_id":"nested"}` : ""
+  return `{"event":"E${i % 7}","properties":{"time":${DAY + (i % 86_400_000)},"distinct_id":"u-${i % 9973}"${id},"mp_processing_time_ms":${copy ? 2 : 1},"copy":${copy},"big":12345678901234567890,"city":"Zürich","n":${i}${nested}}}`
+}
+
+beforeAll(async () => {
+  requireBundle()
+  dir = mkdtempSync(join(tmpdir(), "mp-cli-volume-"))
+  file = join(dir, "export.jsonl")
+  const out = createWriteStream(file)
+  const write = (text: string) =>
+    out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()))
+  let batch: Array<string> = []
+  for (let i = 0; i < LINES; i++) {
+    batch.push(lineOf(i, false))
+    expected.rows++
+    if (i % 100 === 10) {
+      // a redelivered copy with a later processing time
+      batch.push(lineOf(i, true))
+      expected.copies++
+    }
+    if (batch.length >= 5000) {
+      await write(`${batch.join("\n")}\n`)
+      batch = []
+    }
+  }
+  await write(`${batch.join("\n")}\n`)
+  await new Promise<void>((resolve) => out.end(resolve))
+}, 120_000)
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+})
+
+describe("mp import at volume", () => {
+  it("imports a million lines under a 192MB budget, exactly, keeping the later copy", async () => {
+    const db = join(dir, "v.duckdb")
+    const env = baseEnv(dir)
+    const imported = await runMp(
+      ["--db", db, "--no-progress", "--memory-limit", "192MB", "import", "events", file],
+      { env, timeoutMs: 600_000 },
+    )
+    expect(imported.stderr).not.toMatch(/error/)
+    expect(imported.code).toBe(0)
+    const counted = await runMp(
+      [
+        "--db",
+        db,
+        "--format",
+        "json",
+        "query",
+        `SELECT count(*)::INTEGER AS n,
+           count(*) FILTER (WHERE (properties->>'$.copy')::BOOLEAN)::INTEGER AS later,
+           count(DISTINCT insert_id)::INTEGER AS ids,
+           count(*) FILTER (WHERE properties->>'$.big' = '12345678901234567890')::INTEGER AS big
+         FROM events`,
+      ],
+      { env, timeoutMs: 120_000 },
+    )
+    expect(counted.code).toBe(0)
+    expect(JSON.parse(counted.stdout)).toEqual([
+      { n: expected.rows, later: expected.copies, ids: expected.rows, big: expected.rows },
+    ])
+  }, 600_000)
+})
