@@ -1,14 +1,13 @@
 import { spawnSync } from "node:child_process"
-import { existsSync } from "node:fs"
-import { fileURLToPath } from "node:url"
 import type { BenchOptions, BenchResult } from "./registry.js"
+import { MP, median, requireMp } from "./run.js"
 
 /** p5: `mp --version` cold start over `node -e 0`, medians of interleaved runs. */
 export const name = "p5_start"
 
-const MP = fileURLToPath(new URL("../../../apps/cli/dist/mp.js", import.meta.url))
 const RUNS = 21
 
+/** Timed with `spawnSync` and no wrapper: a start-up of tens of milliseconds leaves no room. */
 const timeOnce = (args: ReadonlyArray<string>): number => {
   const started = process.hrtime.bigint()
   const r = spawnSync(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] })
@@ -17,13 +16,8 @@ const timeOnce = (args: ReadonlyArray<string>): number => {
   return elapsed
 }
 
-const median = (values: ReadonlyArray<number>): number => {
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.floor(sorted.length / 2)]!
-}
-
 export const run = async ({ log }: BenchOptions): Promise<BenchResult> => {
-  if (!existsSync(MP)) throw new Error(`${MP} is missing: run "pnpm build" first`)
+  requireMp()
   log(`p5: ${RUNS} runs each of mp --version and node -e 0`)
   timeOnce([MP, "--version"])
   timeOnce(["-e", "0"])
