@@ -7,7 +7,7 @@ import {
   TableNotFound,
   TableTypeMismatch,
 } from "../errors.js"
-import type { EventRecord, ProfileRecord, TableMetadata, TableType } from "../records.js"
+import type { TableMetadata, TableType } from "../records.js"
 import {
   type AppendResult,
   type IngestOptions,
