@@ -50,6 +50,12 @@ export interface JsonlFile {
   readonly path: string
   /** The day (`day 2024-05-01`) or file name a bad line's error names; the path when absent. */
   readonly origin?: string
+  /** The later copies of event keys, split off by `EventLines` (`copies`), when any. */
+  readonly copies?: string
+  /** Lines in `copies` (counts what a load drops as copies). */
+  readonly copyRows?: number
+  /** Event lines in `path` and `copies` together, when known (makes the duplicate count exact). */
+  readonly rows?: number
 }
 
 /**
@@ -77,6 +83,13 @@ export type EventPart =
       readonly bytes: number
       /** What users call the input (a file name): load errors name it with the line. */
       readonly origin?: string
+      /**
+       * The later copies of event keys, split off while spooling (`EventLines` `copies`): the
+       * load then needs one parse and no deletes. Deleted with `path`.
+       */
+      readonly copies?: string
+      /** Lines in `copies` (`rows` counts both files). */
+      readonly copyRows?: number
       /** Only these event names (all when absent). */
       readonly events?: ReadonlyArray<string>
     }

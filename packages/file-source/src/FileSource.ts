@@ -4,6 +4,7 @@ import { join } from "node:path"
 import {
   type EventPart,
   type EventsRequest,
+  FirstSeen,
   InvalidSourceInput,
   isValidTimeZone,
   type JsonlLayout,
@@ -129,6 +130,7 @@ const eventParts = (
         reportProgress({ _tag: "Received", rows, bytes: counter.bytes }),
       )
       const options = {
+        seen: new FirstSeen(),
         stdin: stdinOf(config),
         timeZone: config.timeZone,
         counter,
@@ -143,7 +145,9 @@ const eventParts = (
       const spool = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
         const origin = inputName(input)
         const path = join(folder, `${String(index + 1).padStart(5, "0")}.jsonl`)
+        const copies = path.replace(/\.jsonl$/, ".copies.jsonl")
         pending.add(path)
+        pending.add(copies)
         return spoolInput(input, path, options).pipe(
           Effect.mapError(toSourceError(origin)),
           Effect.tap(() => received),
@@ -155,6 +159,9 @@ const eventParts = (
               _tag: "JsonlPart",
               day: null,
               path: spooled.path,
+              ...(spooled.copies !== undefined
+                ? { copies: spooled.copies, copyRows: spooled.copyRows }
+                : {}),
               layout,
               rows: spooled.rows,
               bytes: spooled.bytes,
@@ -168,7 +175,10 @@ const eventParts = (
         Stream.flatMap(({ input, index }) => Stream.fromEffect(spool(input, index))),
         Stream.tap((part) =>
           Effect.sync(() => {
-            if (part._tag === "JsonlPart") pending.delete(part.path)
+            if (part._tag === "JsonlPart") {
+              pending.delete(part.path)
+              pending.delete(part.path.replace(/\.jsonl$/, ".copies.jsonl"))
+            }
           }),
         ),
       )

@@ -2,7 +2,7 @@ import { createWriteStream } from "node:fs"
 import { rm } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { EventLines } from "@mixpanel-data/core"
+import { EventLines, type FirstSeen } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
 import type { Input } from "./inputs.js"
@@ -10,6 +10,9 @@ import type { Input } from "./inputs.js"
 /** An input's event lines on disk, ready to load. */
 export interface SpooledInput {
   readonly path: string
+  /** Later copies of event keys, split off for the loader, when any (`<path>.copies.jsonl`). */
+  readonly copies: string | undefined
+  readonly copyRows: number
   readonly rows: number
   readonly bytes: number
 }
@@ -21,6 +24,8 @@ export interface SpoolOptions {
   readonly counter: ByteCounter
   /** Rows and bytes written since the last call. */
   readonly onProgress: (rows: number, bytes: number) => void
+  /** One key filter for every input of a load, so copies across files are found too. */
+  readonly seen: FirstSeen
 }
 
 /** Where a spool failed: writing the spool file (not the input's fault). */
@@ -85,12 +90,15 @@ export const spoolInput = (
   options: SpoolOptions,
 ): Effect.Effect<SpooledInput, unknown> =>
   Effect.suspend(() => {
+    const copies = path.replace(/\.jsonl$/, ".copies.jsonl")
     const lines = new EventLines({
       derive: true,
       timeUnit: "auto",
       timeZone: options.timeZone,
       keepBlankLines: true,
       onProgress: options.onProgress,
+      copies,
+      seen: options.seen,
     })
     const write = untilSettled(
       async (signal) => {
@@ -118,8 +126,22 @@ export const spoolInput = (
       Effect.onExit((exit) =>
         exit._tag === "Success"
           ? Effect.void
-          : Effect.promise(() => rm(path, { force: true }).catch(() => undefined)),
+          : Effect.promise(() =>
+              Promise.all([path, copies].map((p) => rm(p, { force: true }).catch(() => undefined))),
+            ),
       ),
-      Effect.map(() => ({ path, rows: lines.rows, bytes: lines.bytes })),
+      // an input without copies needs no second file
+      Effect.tap(() =>
+        lines.copyRows > 0
+          ? Effect.void
+          : Effect.promise(() => rm(copies, { force: true }).catch(() => undefined)),
+      ),
+      Effect.map(() => ({
+        path,
+        copies: lines.copyRows > 0 ? copies : undefined,
+        copyRows: lines.copyRows,
+        rows: lines.rows,
+        bytes: lines.bytes,
+      })),
     )
   })

@@ -46,11 +46,22 @@ export const eventsError = (source: Source): Promise<SourceError> =>
   Effect.runPromise(Effect.flip(Stream.runDrain(source.events(request)))) as Promise<SourceError>
 
 /** A spool file's lines (the text split on `\n`, the empty string after the last dropped). */
-export const spoolLines = (path: string): Array<string> => {
-  const text = readFileSync(path, "utf8")
-  const lines = text.split("\n")
+const fileLines = (path: string): Array<string> => {
+  const lines = readFileSync(path, "utf8").split("\n")
   if (lines[lines.length - 1] === "") lines.pop()
   return lines
+}
+
+/**
+ * A part's spooled lines in input order: a later copy of an event key is split off to the
+ * part's copies file, at the place its blank stands in the main file.
+ */
+export const spoolLines = (part: EventPart): Array<string> => {
+  if (part._tag !== "JsonlPart") throw new Error("expected a JsonlPart")
+  const main = fileLines(part.path)
+  if (part.copies === undefined) return main
+  const copies = fileLines(part.copies)
+  return main.map((line, i) => (line !== "" ? line : (copies[i] ?? "")))
 }
 
 export const collectProfiles = (source: Source): Promise<ReadonlyArray<ProfileRecord>> =>

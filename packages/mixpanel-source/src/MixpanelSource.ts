@@ -94,6 +94,7 @@ export const makeMixpanelSource = (
     const spooledDays = (
       request: EventsRequest,
       derive: boolean,
+      splitCopies = false,
     ): Stream.Stream<SpooledDay, SourceError> =>
       Stream.unwrap(
         Effect.gen(function* () {
@@ -125,7 +126,7 @@ export const makeMixpanelSource = (
               Effect.runForkWith(context)(reportProgress({ _tag: "Received", rows, bytes }))
             }
           }
-          const options = { spoolDir, timeZone, derive, pending, onProgress }
+          const options = { spoolDir, timeZone, derive, splitCopies, pending, onProgress }
           return Stream.fromIterable(days).pipe(
             Stream.mapEffect(
               (day) =>
@@ -134,7 +135,12 @@ export const makeMixpanelSource = (
                 ),
               { concurrency: resolved.workers, unordered: true },
             ),
-            Stream.tap((spooled) => Effect.sync(() => pending.delete(spooled.path))),
+            Stream.tap((spooled) =>
+              Effect.sync(() => {
+                pending.delete(spooled.path)
+                if (spooled.copies !== undefined) pending.delete(spooled.copies)
+              }),
+            ),
             Stream.ensuring(
               Effect.suspend(() => removeAll(pending)).pipe(
                 Effect.ensuring(Effect.sync(() => active.delete(pending))),
@@ -145,12 +151,13 @@ export const makeMixpanelSource = (
       )
 
     const events = (request: EventsRequest): Stream.Stream<EventPart, SourceError> =>
-      spooledDays(request, true).pipe(
+      spooledDays(request, true, true).pipe(
         Stream.map(
           (d): EventPart => ({
             _tag: "JsonlPart",
             day: d.day,
             path: d.path,
+            ...(d.copies !== undefined ? { copies: d.copies, copyRows: d.copyRows } : {}),
             layout,
             rows: d.rows,
             bytes: d.bytes,

@@ -14,6 +14,9 @@ import { type Scheduler, Transient } from "./scheduler.js"
 export interface SpooledDay {
   readonly day: string
   readonly path: string
+  /** The later copies of event keys, split off for the loader (when asked and any). */
+  readonly copies: string | undefined
+  readonly copyRows: number
   readonly rows: number
   readonly bytes: number
 }
@@ -23,6 +26,8 @@ export interface SpoolOptions {
   readonly timeZone: string | undefined
   /** Add `$derived_insert_id` to lines lacking `$insert_id`; off for raw passthrough. */
   readonly derive: boolean
+  /** Split later copies of event keys into a second file, for storage's loader. */
+  readonly splitCopies: boolean
   /** Files written and not yet handed on: deleted by whoever owns the set on failure. */
   readonly pending: Set<string>
   readonly onProgress: (rows: number, bytes: number) => void
@@ -85,11 +90,14 @@ export const spoolDay = (
       `mp-export-${day}-${process.pid}-${++sequence}-${Date.now().toString(36)}.jsonl`,
     )
     options.pending.add(path)
+    const copies = options.splitCopies ? path.replace(/\.jsonl$/, ".copies.jsonl") : undefined
+    if (copies !== undefined) options.pending.add(copies)
     const lines = new ExportLines({
       derive: options.derive,
       timeUnit: "ms",
       timeZone: options.timeZone,
       onProgress: options.onProgress,
+      ...(copies !== undefined ? { copies } : {}),
     })
     const encoding = (response.headers.get("content-encoding") ?? "").toLowerCase()
     const body = response.body
@@ -125,10 +133,25 @@ export const spoolDay = (
     })
     yield* written.pipe(
       Effect.onExit((exit) =>
-        exit._tag === "Success" ? Effect.void : removeFile(path, options.pending),
+        exit._tag === "Success"
+          ? Effect.void
+          : Effect.andThen(
+              removeFile(path, options.pending),
+              copies === undefined ? Effect.void : removeFile(copies, options.pending),
+            ),
       ),
     )
-    return { day, path, rows: lines.rows, bytes: lines.bytes }
+    // a day without copies needs no second file
+    if (copies !== undefined && lines.copyRows === 0) yield* removeFile(copies, options.pending)
+    const split = lines.copyRows > 0 ? copies : undefined
+    return {
+      day,
+      path,
+      copies: split,
+      copyRows: lines.copyRows,
+      rows: lines.rows,
+      bytes: lines.bytes,
+    }
   })
   return scheduler.run(`export ${day}`, attempt)
 }

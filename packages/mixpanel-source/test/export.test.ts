@@ -7,6 +7,7 @@ import {
   configFor,
   deleteParts,
   failureOf,
+  partLines,
   partsTruth,
   removeDir,
   spoolEntries,
@@ -42,8 +43,11 @@ describe("events from /api/2.0/export", () => {
       ])
       for (const part of parts) {
         if (part._tag !== "JsonlPart") throw new Error("expected a JsonlPart")
-        expect(statSync(part.path).size).toBe(part.bytes)
+        // a split line leaves a blank (one byte) in the other file
+        const size = statSync(part.path).size + (part.copies ? statSync(part.copies).size : 0)
+        expect(size).toBe(part.bytes + (part.copies ? part.rows : 0))
         expect(readFileSync(part.path, "utf8").split("\n").length - 1).toBe(part.rows)
+        expect(partLines(part).length).toBe(part.rows)
         expect(part.layout.insertId).toEqual([
           '$."$derived_insert_id"',
           '$.properties."$insert_id"',
@@ -91,8 +95,7 @@ describe("events from /api/2.0/export", () => {
       truth.count = a.count + b.count
       expect(got.count).toBe(truth.count)
       for (const part of parts) {
-        for (const line of readFileSync((part as { path: string }).path, "utf8").split("\n")) {
-          if (line === "") continue
+        for (const line of partLines(part)) {
           const row = JSON.parse(line)
           expect(request.events).toContain(row.event)
           expect(row.properties.$os).toBe("iOS")
@@ -164,7 +167,10 @@ describe("events from /api/2.0/export", () => {
             s.events({ from: FROM, to: TO }).pipe(
               Stream.runForEach((part) =>
                 Effect.andThen(
-                  Effect.sync(() => handed.push((part as { path: string }).path)),
+                  Effect.sync(() => {
+                    if (part._tag !== "JsonlPart") return
+                    handed.push(part.path, ...(part.copies ? [part.copies] : []))
+                  }),
                   Effect.never,
                 ),
               ),
@@ -175,10 +181,10 @@ describe("events from /api/2.0/export", () => {
         }),
       )
       // Only the part handed to the consumer (whose job it is to delete it) may remain.
-      expect(handed.length).toBe(1)
-      expect(spoolEntries(dir).map((f) => `${dir}/${f}`)).toEqual(
-        spoolEntries(dir).length === 0 ? [] : handed,
-      )
+      expect(handed.length).toBeGreaterThanOrEqual(1)
+      expect(handed.length).toBeLessThanOrEqual(2)
+      const left = spoolEntries(dir).map((f) => `${dir}/${f}`)
+      expect(left.every((path) => handed.includes(path))).toBe(true)
     } finally {
       removeDir(dir)
     }

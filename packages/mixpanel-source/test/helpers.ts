@@ -73,13 +73,22 @@ interface Key {
  * What storage keeps of the parts, computed independently of it: every line keyed on
  * Mixpanel's 4-tuple (true UTC ms, `$insert_id` or the derived id), highest version wins.
  */
+/**
+ * A spooled part's lines in their original order: a line split off as a later copy sits in the
+ * copies file at the place its blank stands in the main one.
+ */
+export const partLines = (part: EventPart): Array<string> => {
+  if (part._tag !== "JsonlPart") throw new Error("expected spooled parts")
+  const main = readFileSync(part.path, "utf8").split("\n")
+  const copies = part.copies === undefined ? [] : readFileSync(part.copies, "utf8").split("\n")
+  return main.map((line, i) => (line !== "" ? line : (copies[i] ?? ""))).filter((l) => l !== "")
+}
+
 export const partsTruth = (parts: ReadonlyArray<EventPart>, timeZone?: string) => {
   const byKey = new Map<string, Key>()
   let lines = 0
   for (const part of parts) {
-    if (part._tag !== "JsonlPart") throw new Error("expected spooled parts")
-    for (const line of readFileSync(part.path, "utf8").split("\n")) {
-      if (line === "") continue
+    for (const line of partLines(part)) {
       lines++
       const row = JSON.parse(line)
       const p = row.properties
@@ -105,5 +114,8 @@ export const collectParts = (
 ) => Stream.runCollect(source.events(request))
 
 export const deleteParts = (parts: ReadonlyArray<EventPart>) => {
-  for (const part of parts) if (part._tag === "JsonlPart") rmSync(part.path, { force: true })
+  for (const part of parts) {
+    if (part._tag !== "JsonlPart") continue
+    for (const path of [part.path, part.copies]) if (path) rmSync(path, { force: true })
+  }
 }

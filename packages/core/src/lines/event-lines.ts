@@ -1,7 +1,9 @@
+import { createWriteStream, type WriteStream } from "node:fs"
 import { Transform, type TransformCallback } from "node:stream"
 import { deriveInsertId } from "../insert-id.js"
 import { wallClockToUtcMs } from "../pipeline/time-zone.js"
-import { hasInsertId } from "./insert-id-scan.js"
+import { FirstSeen, KeyHash } from "./first-seen.js"
+import { LineKeys, scanKeys } from "./key-scan.js"
 import { LineSplitter } from "./line-splitter.js"
 
 /** How `properties.time` counts: seconds, milliseconds, or either (at or above 1e11: ms). */
@@ -80,11 +82,31 @@ export interface EventLinesOptions extends TimeOptions {
   /** The error for a last line without `\n` that does not parse (default: none, passed on). */
   readonly cutLastLine?: (text: string, line: number) => Error
   readonly onProgress?: (rows: number, bytes: number) => void
+  /**
+   * Where to write the later copies of an event key (first lines go on downstream): each line
+   * lands in one of the two files and a blank line in the other, so line numbers hold in both.
+   * Lets storage load a day or a file with one parse and no deletes (see `storage/jsonl.ts`).
+   */
+  readonly copies?: string
+  /** The key filter to share with other inputs loaded together (a fresh one when absent). */
+  readonly seen?: FirstSeen
 }
 
 const OPEN_BRACE = 0x7b
 const CLOSE_BRACE = 0x7d
 const NEWLINE = Buffer.from("\n")
+
+/** The number written at `[start, end)`: digits read directly, anything else parsed. */
+const numberAt = (line: Buffer, start: number, end: number): number => {
+  if (end - start > 15) return Number(line.toString("latin1", start, end))
+  let n = 0
+  for (let i = start; i < end; i++) {
+    const d = line[i]! - 0x30
+    if (d < 0 || d > 9) return Number(line.toString("latin1", start, end))
+    n = n * 10 + d
+  }
+  return n
+}
 
 /** A line's first 80 characters, quoted, for messages. */
 export const preview = (buf: Buffer, start: number, end: number) =>
@@ -98,6 +120,14 @@ export const preview = (buf: Buffer, start: number, end: number) =>
 export class EventLines extends Transform {
   rows = 0
   bytes = 0
+  /** Lines written to `copies`. */
+  copyRows = 0
+  private readonly keys = new LineKeys()
+  private readonly hash = new KeyHash()
+  private readonly firstSeen: FirstSeen | undefined
+  private readonly copiesOut: WriteStream | undefined
+  private copiesFailed: Error | undefined
+  private copyPending: Array<Buffer> = []
   private lineNo = 0
   private readonly splitter = new LineSplitter()
   private pending: Array<Buffer> = []
@@ -106,6 +136,74 @@ export class EventLines extends Transform {
 
   constructor(private readonly options: EventLinesOptions) {
     super()
+    if (options.copies !== undefined) {
+      this.firstSeen = options.seen ?? new FirstSeen()
+      this.copiesOut = createWriteStream(options.copies)
+      this.copiesOut.on("error", (error) => {
+        this.copiesFailed = error
+      })
+    }
+  }
+
+  /** Hashes the key of a scanned line; false when a key field is missing or not a scalar. */
+  private hashSpans(line: Buffer, derived: string | undefined): boolean {
+    const k = this.keys
+    const h = this.hash
+    if (k.eventStart === -1 || k.timeStart === -1 || k.distinctStart === -1) return false
+    if (k.eventEnd <= k.eventStart || k.timeEnd <= k.timeStart) return false
+    if (k.distinctEnd <= k.distinctStart) return false
+    const ms = this.millis(numberAt(line, k.timeStart, k.timeEnd))
+    if (ms === undefined) return false
+    h.reset()
+    h.jsonValue(line, k.eventStart, k.eventEnd)
+    h.whole(ms)
+    h.jsonValue(line, k.distinctStart, k.distinctEnd)
+    if (derived !== undefined) h.text(derived)
+    else h.jsonValue(line, k.idStart, k.idEnd)
+    return true
+  }
+
+  /** Hashes the key of a parsed line (one whose id had to be derived). */
+  private hashParsed(parsed: { event?: unknown; properties?: unknown }, id: string): boolean {
+    const props = isObject(parsed.properties) ? parsed.properties : undefined
+    const distinct = props?.distinct_id
+    const ms = this.millis(props?.time)
+    if (typeof parsed.event !== "string" || ms === undefined) return false
+    if (typeof distinct !== "string" && typeof distinct !== "number") return false
+    const h = this.hash
+    h.reset()
+    h.text(parsed.event)
+    h.whole(ms)
+    h.text(String(distinct))
+    h.text(id)
+    return true
+  }
+
+  /** Whole milliseconds of a `time` value, rounded as storage rounds it. */
+  private millis(time: unknown): number | undefined {
+    if (typeof time !== "number" || !Number.isFinite(time)) return undefined
+    const unit = this.options.timeUnit
+    const seconds = unit === "s" || (unit === "auto" && time < MS_THRESHOLD)
+    return seconds ? Math.round(time * 1000) : Math.round(time)
+  }
+
+  /** Sends a line (and its derived-id tail) to the first lines or to the copies. */
+  private send(head: Buffer, tail: Buffer, keyed: boolean): void {
+    const size = head.length + tail.length
+    if (this.firstSeen !== undefined) {
+      if (keyed && this.firstSeen.seen(this.hash)) {
+        this.copyPending.push(head, tail)
+        this.pending.push(NEWLINE)
+        this.copyRows++
+      } else {
+        this.pending.push(head, tail)
+        this.copyPending.push(NEWLINE)
+      }
+      this.bytes += size
+      return
+    }
+    this.pending.push(head, tail)
+    this.bytes += size
   }
 
   private line = (buf: Buffer, start: number, end: number): void => {
@@ -115,6 +213,7 @@ export class EventLines extends Transform {
     if (first === end) {
       if (this.options.keepBlankLines) {
         this.pending.push(NEWLINE)
+        if (this.firstSeen !== undefined) this.copyPending.push(NEWLINE)
         this.bytes++
       }
       return
@@ -128,9 +227,10 @@ export class EventLines extends Transform {
     }
     this.rows++
     const line = buf.subarray(start, end)
-    if (!this.options.derive || hasInsertId(line)) {
-      this.pending.push(line, NEWLINE)
-      this.bytes += line.length + 1
+    const keyed = this.firstSeen !== undefined
+    if (keyed || this.options.derive) scanKeys(line, this.keys)
+    if (!this.options.derive || this.keys.hasInsertId(line)) {
+      this.send(line, NEWLINE, keyed && this.hashSpans(line, undefined))
       return
     }
     let parsed: { event?: unknown; properties?: unknown }
@@ -143,21 +243,25 @@ export class EventLines extends Transform {
       )
     }
     const props = isObject(parsed?.properties) ? parsed.properties : undefined
-    if (props !== undefined && givenInsertId(props) !== undefined) {
-      // usable, but not where the scan looks first (a repeated key, say): keep the line as is
-      this.pending.push(line, NEWLINE)
-      this.bytes += line.length + 1
+    const given = props === undefined ? undefined : givenInsertId(props)
+    if (given !== undefined) {
+      // usable, but not where the scan looks (a repeated key, say): keep the line as is
+      this.send(line, NEWLINE, keyed && this.hashParsed(parsed, given))
       return
     }
     let close = line.length - 1
     while (close > 0 && line[close] !== CLOSE_BRACE) close--
     const id = derivedInsertIdOf(parsed, this.options)
     const tail = Buffer.from(`,"${DERIVED_INSERT_ID}":"${id}"}\n`)
-    this.pending.push(line.subarray(0, close), tail)
-    this.bytes += close + tail.length
+    this.send(line.subarray(0, close), tail, keyed && this.hashParsed(parsed, id))
   }
 
   private flushPending(): void {
+    if (this.copiesFailed !== undefined) throw this.copiesFailed
+    if (this.copyPending.length > 0) {
+      this.copiesOut?.write(Buffer.concat(this.copyPending))
+      this.copyPending = []
+    }
     if (this.pending.length === 0) return
     this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending))
     this.pending = []
@@ -194,9 +298,17 @@ export class EventLines extends Transform {
         this.line(rest, 0, rest.length)
       }
       this.flushPending()
-      callback()
     } catch (error) {
       callback(error as Error)
+      return
     }
+    const out = this.copiesOut
+    if (out === undefined) return callback()
+    out.end(() => callback(this.copiesFailed ?? null))
+  }
+
+  override _destroy(error: Error | null, callback: (error: Error | null) => void): void {
+    this.copiesOut?.destroy()
+    callback(error)
   }
 }

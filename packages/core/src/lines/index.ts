@@ -11,5 +11,6 @@ export {
   type TimeUnit,
   trueTimeMs,
 } from "./event-lines.js"
-export { hasInsertId } from "./insert-id-scan.js"
+export { FirstSeen } from "./first-seen.js"
+export { hasInsertId, LineKeys, scanKeys } from "./key-scan.js"
 export { LineSplitter } from "./line-splitter.js"

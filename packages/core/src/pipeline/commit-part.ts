@@ -66,7 +66,12 @@ export const commitDays = (
           add(
             yield* storage.loadEventsJsonl(
               table,
-              group.map((p) => ({ path: p.path, origin: p.origin ?? `day ${p.day}` })),
+              group.map((p) => ({
+                path: p.path,
+                origin: p.origin ?? `day ${p.day}`,
+                ...(p.copies ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
+                rows: p.rows,
+              })),
               group[0]!.layout,
               { ...metadata, ...(group[0]!.events ? { events: group[0]!.events } : {}) },
             ),
@@ -105,7 +110,11 @@ export const removeFiles = (parts: Iterable<EventPart>): Effect.Effect<void> =>
   Effect.promise(() =>
     Promise.all(
       [...parts].flatMap((p) =>
-        p._tag === "JsonlPart" ? [rm(p.path, { force: true }).catch(() => undefined)] : [],
+        p._tag === "JsonlPart"
+          ? [p.path, ...(p.copies ? [p.copies] : [])].map((path) =>
+              rm(path, { force: true }).catch(() => undefined),
+            )
+          : [],
       ),
     ),
   ).pipe(Effect.asVoid)
@@ -131,7 +140,12 @@ export const commitUndatedFiles = (
         for (const group of byLayout(parts)) {
           const loaded = yield* storage.loadEventsJsonl(
             table,
-            group.map((p) => ({ path: p.path, ...(p.origin ? { origin: p.origin } : {}) })),
+            group.map((p) => ({
+              path: p.path,
+              ...(p.origin ? { origin: p.origin } : {}),
+              ...(p.copies ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
+              rows: p.rows,
+            })),
             group[0]!.layout,
             group[0]!.events ? { events: group[0]!.events } : undefined,
           )

@@ -5,7 +5,14 @@ import { Effect } from "effect"
 import { InvalidRecord, type QueryError } from "../errors.js"
 import type { AppendResult } from "../Storage.js"
 import type { JsonlFile, JsonlLayout } from "../source.js"
-import { appendedRange, dedupeAppendedEvents, lastRowid } from "./dedup.js"
+import {
+  appendedRange,
+  dedupeAppendedEvents,
+  EVENT_KEY,
+  EVENT_VERSION_PATH,
+  eventKeyList,
+  lastRowid,
+} from "./dedup.js"
 import { changedRows, queryOn, runOn } from "./duck.js"
 import { widenMetadata } from "./metadata.js"
 import { ident, literal } from "./names.js"
@@ -53,9 +60,15 @@ const rowsSql = (
   withFilename: boolean,
   ordinality: boolean,
 ): string => {
-  const paths = [layout.eventName, layout.time, layout.distinctId, ...layout.insertId]
+  const paths = [
+    layout.eventName,
+    layout.time,
+    layout.distinctId,
+    `${layout.properties}.${EVENT_VERSION_PATH.slice(2)}`,
+    ...layout.insertId,
+  ]
   const f = (i: number) => `f[${i + 1}]`
-  const ids = layout.insertId.map((_, i) => `nullif(${f(3 + i)}, '')`)
+  const ids = layout.insertId.map((_, i) => `nullif(${f(4 + i)}, '')`)
   const insertId = ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
   const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
   const list = `[${files.map((file) => literal(file.path)).join(", ")}]`
@@ -66,10 +79,12 @@ const rowsSql = (
   const keep = `${withFilename ? "filename, " : ""}${ordinality ? "ord, " : ""}`
   const filter = eventFilter(events, "WHERE")
   return `SELECT nullif(event_name, '') AS event_name, ${time} AS event_time, distinct_id,
-      insert_id, properties, ${keep}json_type(properties) IS DISTINCT FROM 'OBJECT' AS not_object
+      insert_id, properties, version,
+      ${keep}json_type(properties) IS DISTINCT FROM 'OBJECT' AS not_object
     FROM (
       SELECT ${f(0)} AS event_name, make_timestamp(${microsSql(f(1), layout.timeUnit)}) AS t,
-        ${f(2)} AS distinct_id, ${insertId} AS insert_id, ${keep}
+        ${f(2)} AS distinct_id, ${insertId} AS insert_id, TRY_CAST(${f(3)} AS DOUBLE) AS version,
+        ${keep}
         json_extract(json, ${literal(layout.properties)}) AS properties
       FROM (SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f, ${keep}json
         FROM ${source})
@@ -94,15 +109,38 @@ const INVALID = "'infinity'::TIMESTAMP"
 const invalidSql = `event_name IS NULL OR event_time IS NULL OR distinct_id IS NULL
   OR insert_id IS NULL OR not_object`
 
+/** The table's columns from a row of `rowsSql` (alias `t`); a bad row gets the impossible time. */
+const columnsSql = (t: string) => {
+  const bad = `${t}.event_name IS NULL OR ${t}.event_time IS NULL OR ${t}.distinct_id IS NULL
+    OR ${t}.insert_id IS NULL OR ${t}.not_object`
+  return `coalesce(${t}.event_name, ''), CASE WHEN ${bad} THEN ${INVALID} ELSE ${t}.event_time END,
+    coalesce(${t}.distinct_id, ''), coalesce(${t}.insert_id, ''), ${t}.properties`
+}
+
+const sameKey = (a: string, b: string) =>
+  EVENT_KEY.map((column) => `${a}.${column} = ${b}.${column}`).join(" AND ")
+
+/**
+ * The INSERT of the first lines. With copies split off (`winners`: the best copy of each key
+ * among them), a first line whose key has a copy lands only if it beats the best copy: a
+ * higher version (the copy, later, wins a tie, and a line without a version loses). Written as
+ * a LEFT JOIN on the key: an anti join with the version test in its condition runs 4× slower.
+ */
 const insertSql = (
   name: string,
   files: ReadonlyArray<JsonlFile>,
   layout: JsonlLayout,
   events: ReadonlyArray<string> | undefined,
+  winners: string | undefined,
 ) => `INSERT INTO ${ident(name)}
-  SELECT coalesce(event_name, ''), CASE WHEN ${invalidSql} THEN ${INVALID} ELSE event_time END,
-    coalesce(distinct_id, ''), coalesce(insert_id, ''), properties
-  FROM (${rowsSql(files, layout, events, false, false)})`
+  SELECT ${columnsSql("a")} FROM (${rowsSql(files, layout, events, false, false)}) a
+  ${
+    winners === undefined
+      ? ""
+      : `LEFT JOIN (SELECT ${eventKeyList}, version AS best, true AS copied FROM ${winners}) w
+    ON ${sameKey("a", "w")}
+    WHERE w.copied IS NULL OR (a.version IS NOT NULL AND (w.best IS NULL OR a.version > w.best))`
+  }`
 
 /**
  * The 1-based line of `path` holding its `k`-th non-blank line: DuckDB's reader skips blank
@@ -194,6 +232,61 @@ const loadError =
   }
 
 /**
+ * Loads first lines and their split-off copies without deleting anything: the copies (few) go
+ * to a temporary table where the best of each key is found; the first lines land unless that
+ * copy beats them; then the best copies land unless a first line of theirs already did.
+ * Returns the rows written.
+ */
+const loadWithCopies = (
+  conn: DuckDBConnection,
+  name: string,
+  files: ReadonlyArray<JsonlFile>,
+  copies: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+  last: string,
+): Effect.Effect<number, QueryError | InvalidRecord> => {
+  const staged = ident(`_copies_${name}_${Math.random().toString(16).slice(2, 10)}`)
+  const best = ident(`_best_${name}_${Math.random().toString(16).slice(2, 10)}`)
+  return Effect.gen(function* () {
+    yield* Effect.catch(
+      runOn(conn, `CREATE TEMP TABLE ${staged} AS ${rowsSql(copies, layout, events, false, true)}`),
+      loadError(copies),
+    )
+    const [bad] = (yield* queryOn(conn, `SELECT count(*) FROM temp.${staged} WHERE ${invalidSql}`))
+      .rows[0] ?? [0]
+    if (Number(bad) > 0)
+      return yield* Effect.fail(yield* firstInvalid(conn, copies, layout, events))
+    yield* runOn(
+      conn,
+      `CREATE TEMP TABLE ${best} AS SELECT * FROM temp.${staged}
+       QUALIFY row_number() OVER (PARTITION BY ${eventKeyList}
+         ORDER BY version DESC NULLS LAST, ord DESC) = 1`,
+    )
+    const first = yield* Effect.catch(
+      changedRows(conn, insertSql(name, files, layout, events, `temp.${best}`)),
+      loadError(files),
+    )
+    const later = yield* changedRows(
+      conn,
+      `INSERT INTO ${ident(name)} SELECT ${columnsSql("w")} FROM temp.${best} w
+       ANTI JOIN (SELECT ${eventKeyList} FROM ${ident(name)} WHERE rowid > ${last}::BIGINT) a
+       ON ${sameKey("a", "w")}`,
+    )
+    return first + later
+  }).pipe(
+    Effect.ensuring(
+      Effect.ignore(
+        Effect.andThen(
+          runOn(conn, `DROP TABLE IF EXISTS temp.${staged}`),
+          runOn(conn, `DROP TABLE IF EXISTS temp.${best}`),
+        ),
+      ),
+    ),
+  )
+}
+
+/**
  * Loads JSONL files (plain or gzip) natively: one INSERT parses each line once, straight into
  * the table, in line order (files in the order given), within the caller's transaction; then
  * the one deduplication rule (`dedup.ts`) removes the copies. A line missing a key field lands
@@ -212,10 +305,18 @@ export const loadJsonl = (
     if (files.length === 0) return { inserted: 0, duplicates: 0 }
     const table = ident(name)
     const last = yield* lastRowid(conn, name)
-    const rows = yield* Effect.catch(
-      changedRows(conn, insertSql(name, files, layout, events)),
-      loadError(files),
+    const copies = files.flatMap((f) =>
+      f.copies === undefined ? [] : [{ path: f.copies, ...(f.origin ? { origin: f.origin } : {}) }],
     )
+    const rows =
+      copies.length === 0
+        ? yield* Effect.catch(
+            changedRows(conn, insertSql(name, files, layout, events, undefined)),
+            loadError(files),
+          )
+        : yield* loadWithCopies(conn, name, files, copies, layout, events, last)
+    // every copy split off is one line not kept, whichever copy of its key won
+    const splitOff = files.reduce((n, f) => n + (f.copyRows ?? 0), 0)
     if (rows === 0) return { inserted: 0, duplicates: 0 }
     const fresh = `rowid > ${last}::BIGINT`
     const [bad] = (yield* queryOn(
@@ -227,8 +328,12 @@ export const loadJsonl = (
       return yield* Effect.fail(yield* firstInvalid(conn, files, layout, events))
     }
     const range = yield* appendedRange(conn, name, last)
-    const duplicates = yield* dedupeAppendedEvents(conn, name, last, range)
-    const inserted = rows - duplicates
+    const removed = yield* dedupeAppendedEvents(conn, name, last, range)
+    const inserted = rows - removed
+    // exact when every line is counted and none filtered out; else each split-off copy counts
+    const counted = files.every((f) => f.rows !== undefined) && (events ?? []).length === 0
+    const lines = files.reduce((n, f) => n + (f.rows ?? 0), 0)
+    const duplicates = counted ? lines - inserted : removed + splitOff
     yield* widenMetadata(conn, name, {
       added: inserted,
       fromDate: metadata?.fromDate ?? day(range.minTime),
