@@ -303,8 +303,8 @@ export class EventLines extends Transform {
       return
     }
     const out = this.copiesOut
-    if (out === undefined) return callback()
-    out.end(() => callback(this.copiesFailed ?? null))
+    if (out === undefined) callback()
+    else out.end(() => callback(this.copiesFailed ?? null))
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {

@@ -61,7 +61,10 @@ export class KeyHash {
    * escape), anything else as written.
    */
   jsonValue(line: Buffer, start: number, end: number): void {
-    if (line[start] !== QUOTE) return this.bytes(line, start, end)
+    if (line[start] !== QUOTE) {
+      this.bytes(line, start, end)
+      return
+    }
     let escaped = false
     for (let i = start + 1; i < end - 1; i++) {
       if (line[i] === BACKSLASH) {
