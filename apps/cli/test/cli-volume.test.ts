@@ -2,7 +2,8 @@ import { createWriteStream, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { baseEnv, requireBundle, runMp } from "./harness.js"
+import { baseEnv, requireBundle, runMp, startFixture } from "./harness.js"
+import { eventsTruthOf } from "./truth.js"
 
 /**
  * Volume: a million-line import through the bundled CLI under a small memory budget, where a
@@ -90,4 +91,46 @@ describe("mp import at volume", () => {
       { n: expected.rows, later: expected.copies, ids: expected.rows, big: expected.rows },
     ])
   }, 600_000)
+})
+
+describe("mp fetch at volume", () => {
+  it("fetches a day of about a million events under a 192MB budget, equal to the truth", async () => {
+    // a one-day dataset serves about twice its nominal volume
+    const fixture = await startFixture({
+      seed: 21,
+      startDate: "2024-04-02",
+      days: 1,
+      eventsPerDay: 480_000,
+      profiles: 10,
+      today: "2024-06-30",
+      limits: false,
+    })
+    try {
+      const db = join(fixture.dir, "day.duckdb")
+      const fetched = await fixture.mp(
+        [
+          "--db",
+          db,
+          "--no-progress",
+          "--memory-limit",
+          "192MB",
+          "fetch",
+          "events",
+          "--from",
+          "2024-04-02",
+          "--to",
+          "2024-04-02",
+        ],
+        { timeoutMs: 600_000 },
+      )
+      expect(fetched.stderr).not.toMatch(/error/)
+      expect(fetched.code).toBe(0)
+      const truth = await fixture.sim.truth({ from: "2024-04-02", to: "2024-04-02" })
+      expect(truth.count).toBeGreaterThan(800_000)
+      const got = await eventsTruthOf((args) => fixture.mp(args, { timeoutMs: 300_000 }), db)
+      expect(got).toEqual(truth)
+    } finally {
+      await fixture.close()
+    }
+  }, 900_000)
 })
