@@ -11,6 +11,8 @@ export interface ExportLinesOptions extends TimeOptions {
   /** Add `"$derived_insert_id"` to lines lacking a usable `$insert_id` (not for passthrough). */
   readonly derive: boolean
   readonly onProgress?: (rows: number, bytes: number) => void
+  /** Where later copies of an event key go (see core's `EventLines`). */
+  readonly copies?: string
 }
 
 /**

@@ -96,6 +96,75 @@ const OPEN_BRACE = 0x7b
 const CLOSE_BRACE = 0x7d
 const NEWLINE = Buffer.from("\n")
 
+const NEWLINES = Buffer.alloc(65_536, 0x0a)
+
+/**
+ * What goes to one output between flushes. Consecutive lines passed on unchanged are kept as
+ * one slice of the input (no copy, no allocation per line), and blank lines as a count.
+ */
+class Pile {
+  private parts: Array<Buffer> = []
+  private run: Buffer | undefined
+  private runStart = 0
+  private runEnd = 0
+  private blanks = 0
+
+  private closeRun(): void {
+    if (this.run !== undefined) this.parts.push(this.run.subarray(this.runStart, this.runEnd))
+    this.run = undefined
+  }
+
+  private flushBlanks(): void {
+    while (this.blanks > 0) {
+      const n = Math.min(this.blanks, NEWLINES.length)
+      this.parts.push(NEWLINES.subarray(0, n))
+      this.blanks -= n
+    }
+  }
+
+  /** The input's own bytes of a line with its `\n` (a `\r\n` line is rewritten). */
+  raw(buf: Buffer, start: number, end: number): void {
+    // a `\r\n` line goes on with `\n` alone, so spooled lines never end in `\r`
+    const next = buf[end] === 0x0a ? end + 1 : -1
+    if (next === -1) {
+      this.pieces(buf.subarray(start, end), NEWLINE)
+      return
+    }
+    if (this.blanks > 0) {
+      this.closeRun()
+      this.flushBlanks()
+    }
+    if (this.run === buf && this.runEnd === start) {
+      this.runEnd = next
+      return
+    }
+    this.closeRun()
+    this.run = buf
+    this.runStart = start
+    this.runEnd = next
+  }
+
+  pieces(head: Buffer, tail: Buffer): void {
+    this.closeRun()
+    this.flushBlanks()
+    this.parts.push(head, tail)
+  }
+
+  blank(): void {
+    this.blanks++
+  }
+
+  /** Everything piled since the last take, as one buffer (or undefined when nothing). */
+  take(): Buffer | undefined {
+    this.closeRun()
+    this.flushBlanks()
+    const parts = this.parts
+    if (parts.length === 0) return undefined
+    this.parts = []
+    return parts.length === 1 ? parts[0] : Buffer.concat(parts)
+  }
+}
+
 /** The number written at `[start, end)`: digits read directly, anything else parsed. */
 const numberAt = (line: Buffer, start: number, end: number): number => {
   if (end - start > 15) return Number(line.toString("latin1", start, end))
@@ -127,10 +196,10 @@ export class EventLines extends Transform {
   private readonly firstSeen: FirstSeen | undefined
   private readonly copiesOut: WriteStream | undefined
   private copiesFailed: Error | undefined
-  private copyPending: Array<Buffer> = []
+  private readonly copyPending = new Pile()
   private lineNo = 0
   private readonly splitter = new LineSplitter()
-  private pending: Array<Buffer> = []
+  private readonly pending = new Pile()
   private progressRows = 0
   private progressBytes = 0
 
@@ -187,23 +256,32 @@ export class EventLines extends Transform {
     return seconds ? Math.round(time * 1000) : Math.round(time)
   }
 
-  /** Sends a line (and its derived-id tail) to the first lines or to the copies. */
-  private send(head: Buffer, tail: Buffer, keyed: boolean): void {
-    const size = head.length + tail.length
+  /**
+   * Sends a line to the first lines or to the copies: the input's bytes `[start, end)` of
+   * `buf` unchanged, or `head` and `tail` (a line given a derived id).
+   */
+  private send(
+    keyed: boolean,
+    buf: Buffer,
+    start: number,
+    end: number,
+    head?: Buffer,
+    tail?: Buffer,
+  ): void {
+    this.bytes +=
+      head === undefined || tail === undefined ? end - start + 1 : head.length + tail.length
+    let out = this.pending
     if (this.firstSeen !== undefined) {
       if (keyed && this.firstSeen.seen(this.hash)) {
-        this.copyPending.push(head, tail)
-        this.pending.push(NEWLINE)
+        out = this.copyPending
+        this.pending.blank()
         this.copyRows++
       } else {
-        this.pending.push(head, tail)
-        this.copyPending.push(NEWLINE)
+        this.copyPending.blank()
       }
-      this.bytes += size
-      return
     }
-    this.pending.push(head, tail)
-    this.bytes += size
+    if (head === undefined || tail === undefined) out.raw(buf, start, end)
+    else out.pieces(head, tail)
   }
 
   private line = (buf: Buffer, start: number, end: number): void => {
@@ -212,8 +290,8 @@ export class EventLines extends Transform {
     while (first < end && (buf[first] === 0x20 || buf[first] === 0x09)) first++
     if (first === end) {
       if (this.options.keepBlankLines) {
-        this.pending.push(NEWLINE)
-        if (this.firstSeen !== undefined) this.copyPending.push(NEWLINE)
+        this.pending.blank()
+        if (this.firstSeen !== undefined) this.copyPending.blank()
         this.bytes++
       }
       return
@@ -230,7 +308,7 @@ export class EventLines extends Transform {
     const keyed = this.firstSeen !== undefined
     if (keyed || this.options.derive) scanKeys(line, this.keys)
     if (!this.options.derive || this.keys.hasInsertId(line)) {
-      this.send(line, NEWLINE, keyed && this.hashSpans(line, undefined))
+      this.send(keyed && this.hashSpans(line, undefined), buf, start, end)
       return
     }
     let parsed: { event?: unknown; properties?: unknown }
@@ -246,25 +324,23 @@ export class EventLines extends Transform {
     const given = props === undefined ? undefined : givenInsertId(props)
     if (given !== undefined) {
       // usable, but not where the scan looks (a repeated key, say): keep the line as is
-      this.send(line, NEWLINE, keyed && this.hashParsed(parsed, given))
+      this.send(keyed && this.hashParsed(parsed, given), buf, start, end)
       return
     }
     let close = line.length - 1
     while (close > 0 && line[close] !== CLOSE_BRACE) close--
     const id = derivedInsertIdOf(parsed, this.options)
     const tail = Buffer.from(`,"${DERIVED_INSERT_ID}":"${id}"}\n`)
-    this.send(line.subarray(0, close), tail, keyed && this.hashParsed(parsed, id))
+    this.send(keyed && this.hashParsed(parsed, id), buf, start, end, line.subarray(0, close), tail)
   }
 
   private flushPending(): void {
     if (this.copiesFailed !== undefined) throw this.copiesFailed
-    if (this.copyPending.length > 0) {
-      this.copiesOut?.write(Buffer.concat(this.copyPending))
-      this.copyPending = []
-    }
-    if (this.pending.length === 0) return
-    this.push(this.pending.length === 1 ? this.pending[0] : Buffer.concat(this.pending))
-    this.pending = []
+    const copies = this.copyPending.take()
+    if (copies !== undefined) this.copiesOut?.write(copies)
+    const lines = this.pending.take()
+    if (lines === undefined) return
+    this.push(lines)
     const report = this.options.onProgress
     if (report !== undefined) {
       report(this.rows - this.progressRows, this.bytes - this.progressBytes)
