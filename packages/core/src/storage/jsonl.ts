@@ -232,6 +232,17 @@ const loadError =
   }
 
 /**
+ * Runs a big INSERT without keeping its rows in reading order (DuckDB then needs less memory
+ * and time). Only where order does not decide a winner: first lines, whose copies went aside.
+ */
+const unordered = <A, E>(conn: DuckDBConnection, insert: Effect.Effect<A, E>) =>
+  Effect.acquireUseRelease(
+    Effect.ignore(runOn(conn, "SET preserve_insertion_order = false")),
+    () => insert,
+    () => Effect.ignore(runOn(conn, "RESET preserve_insertion_order")),
+  )
+
+/**
  * Loads first lines and their split-off copies without deleting anything: the copies (few) go
  * to a temporary table where the best of each key is found; the first lines land unless that
  * copy beats them; then the best copies land unless a first line of theirs already did.
@@ -264,14 +275,17 @@ const loadWithCopies = (
          ORDER BY version DESC NULLS LAST, ord DESC) = 1`,
     )
     const first = yield* Effect.catch(
-      changedRows(conn, insertSql(name, files, layout, events, `temp.${best}`)),
+      unordered(conn, changedRows(conn, insertSql(name, files, layout, events, `temp.${best}`))),
       loadError(files),
     )
     const later = yield* changedRows(
       conn,
       `INSERT INTO ${ident(name)} SELECT ${columnsSql("w")} FROM temp.${best} w
-       ANTI JOIN (SELECT ${eventKeyList} FROM ${ident(name)} WHERE rowid > ${last}::BIGINT) a
-       ON ${sameKey("a", "w")}`,
+       ANTI JOIN (
+         SELECT ${eventKeyList} FROM ${ident(name)}
+         WHERE rowid > ${last}::BIGINT AND hash(${eventKeyList}) IN (
+           SELECT hash(${eventKeyList}) FROM temp.${best})
+       ) a ON ${sameKey("a", "w")}`,
     )
     return first + later
   }).pipe(
