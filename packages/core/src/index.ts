@@ -1,4 +1,5 @@
 export * from "./errors.js"
+export * from "./files/stale.js"
 export * from "./format/index.js"
 export * from "./insert-id.js"
 export * from "./lines/index.js"

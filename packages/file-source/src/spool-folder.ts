@@ -1,38 +1,19 @@
 import { rmdirSync } from "node:fs"
-import { mkdir, mkdtemp, readdir, rm, rmdir } from "node:fs/promises"
+import { mkdir, mkdtemp, rmdir } from "node:fs/promises"
 import { join } from "node:path"
+import { removeStaleEntries } from "@mixpanel-data/core"
 import { Effect, type Scope } from "effect"
 
 const PREFIX = "mpd-file-spool-"
 /** `mkdtemp` appends six characters to the prefix. */
 const OWNED = /^mpd-file-spool-(\d+)-[A-Za-z0-9]{6}$/
 
-/** True while a process of that id runs (EPERM: it runs under another user). */
-const isAlive = (pid: number): boolean => {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as { code?: unknown }).code === "EPERM"
-  }
-}
-
 /**
  * Removes spool folders under `base` whose owning process is gone (killed before its scope
  * could clean up). Only names this source creates are touched; failures are ignored.
  */
 export const removeStaleSpoolFolders = (base: string): Promise<void> =>
-  readdir(base)
-    .then(async (names) => {
-      for (const name of names) {
-        const pid = OWNED.exec(name)?.[1]
-        if (pid !== undefined && !isAlive(Number(pid))) {
-          await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined)
-        }
-      }
-    })
-    .catch(() => undefined)
+  removeStaleEntries(base, [OWNED])
 
 /**
  * Folders of this process still holding files handed to a consumer when their read ended (a

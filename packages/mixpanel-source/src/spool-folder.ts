@@ -1,5 +1,6 @@
-import { mkdir, readdir, rm, rmdir } from "node:fs/promises"
+import { mkdir, rmdir } from "node:fs/promises"
 import { join } from "node:path"
+import { removeStaleEntries } from "@mixpanel-data/core"
 import { Effect, type Scope } from "effect"
 
 const PREFIX = "mpd-spool-"
@@ -7,32 +8,12 @@ const OWNED = /^mpd-spool-(\d+)-[0-9a-z]+$/
 /** Day files spooled loose by earlier versions: `mp-export-<day>-<pid>-<n>-<time>.jsonl`. */
 const LOOSE = /^mp-export-\d{4}-\d{2}-\d{2}-(\d+)-\d+-[0-9a-z]+\.jsonl$/
 
-/** True while a process of that id runs (EPERM: it runs under another user). */
-const isAlive = (pid: number): boolean => {
-  if (pid === process.pid) return true
-  try {
-    process.kill(pid, 0)
-    return true
-  } catch (error) {
-    return (error as { code?: unknown }).code === "EPERM"
-  }
-}
-
 /**
  * Removes spool folders (and loose day files of earlier versions) under `base` whose owning
  * process is gone (killed before its scope could clean up). A folder whose id was reused by a live process is left for a later start.
  */
 export const removeStaleSpoolFolders = (base: string): Promise<void> =>
-  readdir(base)
-    .then(async (names) => {
-      for (const name of names) {
-        const pid = (OWNED.exec(name) ?? LOOSE.exec(name))?.[1]
-        if (pid !== undefined && !isAlive(Number(pid))) {
-          await rm(join(base, name), { recursive: true, force: true }).catch(() => undefined)
-        }
-      }
-    })
-    .catch(() => undefined)
+  removeStaleEntries(base, [OWNED, LOOSE])
 
 /**
  * This source's own folder for spooled days, `<base>/mpd-spool-<pid>-<random>`, so that a
