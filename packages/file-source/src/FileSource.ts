@@ -2,12 +2,15 @@ import { rm } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
+  copiesPathFor,
   type EventPart,
   type EventsRequest,
+  exportLineLayout,
   FirstSeen,
   InvalidSourceInput,
   isValidTimeZone,
   type JsonlLayout,
+  jsonlPartOf,
   LineProblem,
   type ProfileRecord,
   reportProgress,
@@ -42,15 +45,7 @@ export interface FileSourceConfig {
  * derived insert id comes first: `EventLines` adds it exactly to the lines whose own
  * `$insert_id` is not usable. Times are seconds or milliseconds, told apart by size.
  */
-export const fileLayout = (timeZone?: string): JsonlLayout => ({
-  eventName: "$.event",
-  time: "$.properties.time",
-  timeUnit: "auto",
-  distinctId: "$.properties.distinct_id",
-  insertId: ['$."$derived_insert_id"', '$.properties."$insert_id"'],
-  properties: "$.properties",
-  ...(timeZone ? { timeZone } : {}),
-})
+export const fileLayout = (timeZone?: string): JsonlLayout => exportLineLayout("auto", timeZone)
 
 const invalid = (file: string, reason: string, line?: number) =>
   new InvalidSourceInput({
@@ -145,9 +140,8 @@ const eventParts = (
       const spool = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
         const origin = inputName(input)
         const path = join(folder, `${String(index + 1).padStart(5, "0")}.jsonl`)
-        const copies = path.replace(/\.jsonl$/, ".copies.jsonl")
         pending.add(path)
-        pending.add(copies)
+        pending.add(copiesPathFor(path))
         return spoolInput(input, path, options).pipe(
           Effect.mapError(toSourceError(origin)),
           Effect.tap(() => received),
@@ -155,19 +149,7 @@ const eventParts = (
             reportProgress({ _tag: "UnitDone", unit: origin, rows: spooled.rows }),
           ),
           Effect.map(
-            (spooled): EventPart => ({
-              _tag: "JsonlPart",
-              day: null,
-              path: spooled.path,
-              ...(spooled.copies !== undefined
-                ? { copies: spooled.copies, copyRows: spooled.copyRows }
-                : {}),
-              layout,
-              rows: spooled.rows,
-              bytes: spooled.bytes,
-              origin,
-              ...names,
-            }),
+            (spooled): EventPart => ({ ...jsonlPartOf(spooled, null, layout), origin, ...names }),
           ),
         )
       }
@@ -177,7 +159,7 @@ const eventParts = (
           Effect.sync(() => {
             if (part._tag === "JsonlPart") {
               pending.delete(part.path)
-              pending.delete(part.path.replace(/\.jsonl$/, ".copies.jsonl"))
+              pending.delete(copiesPathFor(part.path))
             }
           }),
         ),

@@ -2,20 +2,10 @@ import { createWriteStream } from "node:fs"
 import { rm } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { EventLines, type FirstSeen } from "@mixpanel-data/core"
+import { copiesPathFor, EventLines, type FirstSeen, type SpooledLines } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
 import type { Input } from "./inputs.js"
-
-/** An input's event lines on disk, ready to load. */
-export interface SpooledInput {
-  readonly path: string
-  /** Later copies of event keys, split off for the loader, when any (`<path>.copies.jsonl`). */
-  readonly copies: string | undefined
-  readonly copyRows: number
-  readonly rows: number
-  readonly bytes: number
-}
 
 export interface SpoolOptions {
   readonly stdin: () => NodeJS.ReadableStream
@@ -88,9 +78,9 @@ export const spoolInput = (
   input: Input,
   path: string,
   options: SpoolOptions,
-): Effect.Effect<SpooledInput, unknown> =>
+): Effect.Effect<SpooledLines, unknown> =>
   Effect.suspend(() => {
-    const copies = path.replace(/\.jsonl$/, ".copies.jsonl")
+    const copies = copiesPathFor(path)
     const lines = new EventLines({
       derive: true,
       timeUnit: "auto",
@@ -130,18 +120,6 @@ export const spoolInput = (
               Promise.all([path, copies].map((p) => rm(p, { force: true }).catch(() => undefined))),
             ),
       ),
-      // an input without copies needs no second file
-      Effect.tap(() =>
-        lines.copyRows > 0
-          ? Effect.void
-          : Effect.promise(() => rm(copies, { force: true }).catch(() => undefined)),
-      ),
-      Effect.map(() => ({
-        path,
-        copies: lines.copyRows > 0 ? copies : undefined,
-        copyRows: lines.copyRows,
-        rows: lines.rows,
-        bytes: lines.bytes,
-      })),
+      Effect.map(() => lines.spooled(path)),
     )
   })

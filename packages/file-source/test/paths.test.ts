@@ -1,7 +1,13 @@
 import { createReadStream, createWriteStream, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { pipeline } from "node:stream/promises"
-import { importEvents, Storage, type StorageShape, storageLayer } from "@mixpanel-data/core"
+import {
+  importEvents,
+  Storage,
+  type StorageShape,
+  storageLayer,
+  type TableMetadata,
+} from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { ExportLines, exportLayout, toEventRecord } from "@mixpanel-data/mixpanel-source"
 import { Effect, Stream } from "effect"
@@ -42,6 +48,15 @@ const lines = [
   line({ v: "plain-later", $insert_id: "k4" }),
 ]
 
+const meta = (): TableMetadata => ({
+  type: "events",
+  fetchedAt: new Date(),
+  fromDate: null,
+  toDate: null,
+  filters: {},
+  source: { name: "test", params: {} },
+})
+
 const rowsOf = (s: StorageShape, table: string) =>
   s.queryObjects(`SELECT insert_id, properties->>'$.v' AS v FROM ${table} ORDER BY insert_id, v`)
 
@@ -62,14 +77,7 @@ describe("every ingest path gives the same rows", () => {
         Effect.gen(function* () {
           const s = yield* Storage
           yield* importEvents({ source: makeFileSource({ paths: [file] }), table: "imported" })
-          yield* s.createEventsTable("fetched", Stream.empty, {
-            type: "events",
-            fetchedAt: new Date(),
-            fromDate: null,
-            toDate: null,
-            filters: {},
-            source: { name: "test", params: {} },
-          })
+          yield* s.createEventsTable("fetched", Stream.empty, meta())
           yield* s.loadEventsJsonl(
             "fetched",
             [{ path: spool, copies, copyRows: checker.copyRows, rows: checker.rows }],
@@ -78,14 +86,7 @@ describe("every ingest path gives the same rows", () => {
           const records = lines.map(
             (l) => toEventRecord(JSON.parse(l), { timeUnit: "ms", timeZone: undefined })!,
           )
-          yield* s.createEventsTable("records", Stream.fromIterable(records), {
-            type: "events",
-            fetchedAt: new Date(),
-            fromDate: null,
-            toDate: null,
-            filters: {},
-            source: { name: "test", params: {} },
-          })
+          yield* s.createEventsTable("records", Stream.fromIterable(records), meta())
           return {
             imported: yield* rowsOf(s, "imported"),
             fetched: yield* rowsOf(s, "fetched"),
@@ -125,14 +126,7 @@ describe("every ingest path gives the same rows", () => {
       Effect.provide(
         Effect.gen(function* () {
           const s = yield* Storage
-          yield* s.createEventsTable("t", Stream.empty, {
-            type: "events",
-            fetchedAt: new Date(),
-            fromDate: null,
-            toDate: null,
-            filters: {},
-            source: { name: "test", params: {} },
-          })
+          yield* s.createEventsTable("t", Stream.empty, meta())
           yield* s.loadEventsJsonl("t", [spool], exportLayout(undefined))
           return yield* s.queryObjects(
             "SELECT properties->>'$.big' AS big, properties->>'$.huge' AS huge FROM t",

@@ -4,8 +4,10 @@ import {
   type EventPart,
   type EventRecord,
   type EventsRequest,
+  exportLineLayout,
   IncompleteExport,
   type JsonlLayout,
+  jsonlPartOf,
   type ProfileRecord,
   type ProfilesRequest,
   reportProgress,
@@ -37,15 +39,8 @@ export interface MixpanelSource extends Source, Discovery {
 }
 
 /** Where storage finds the columns in a spooled export line. */
-export const exportLayout = (timeZone: string | undefined): JsonlLayout => ({
-  eventName: "$.event",
-  time: "$.properties.time",
-  timeUnit: "ms",
-  distinctId: "$.properties.distinct_id",
-  insertId: ['$."$derived_insert_id"', '$.properties."$insert_id"'],
-  properties: "$.properties",
-  ...(timeZone === undefined ? {} : { timeZone }),
-})
+export const exportLayout = (timeZone: string | undefined): JsonlLayout =>
+  exportLineLayout("ms", timeZone)
 
 const removeAll = (paths: Iterable<string>) =>
   Effect.promise(() => Promise.all([...paths].map((p) => rm(p, { force: true })))).pipe(
@@ -152,17 +147,7 @@ export const makeMixpanelSource = (
 
     const events = (request: EventsRequest): Stream.Stream<EventPart, SourceError> =>
       spooledDays(request, true, true).pipe(
-        Stream.map(
-          (d): EventPart => ({
-            _tag: "JsonlPart",
-            day: d.day,
-            path: d.path,
-            ...(d.copies !== undefined ? { copies: d.copies, copyRows: d.copyRows } : {}),
-            layout,
-            rows: d.rows,
-            bytes: d.bytes,
-          }),
-        ),
+        Stream.map((d): EventPart => jsonlPartOf(d, d.day, layout)),
       )
 
     const readThenDelete = <A>(d: SpooledDay, f: (line: string) => A | null) =>

@@ -4,21 +4,21 @@ import { join } from "node:path"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { createGunzip } from "node:zlib"
-import { type EventsRequest, IncompleteExport, type SourceError } from "@mixpanel-data/core"
+import {
+  copiesPathFor,
+  type EventsRequest,
+  IncompleteExport,
+  type SourceError,
+  type SpooledLines,
+} from "@mixpanel-data/core"
 import { Effect } from "effect"
 import type { Api } from "./api.js"
 import { describeCause, SOURCE } from "./errors.js"
 import { ExportLines, IncompleteBody } from "./export-lines.js"
 import { type Scheduler, Transient } from "./scheduler.js"
 
-export interface SpooledDay {
+export interface SpooledDay extends SpooledLines {
   readonly day: string
-  readonly path: string
-  /** The later copies of event keys, split off for the loader (when asked and any). */
-  readonly copies: string | undefined
-  readonly copyRows: number
-  readonly rows: number
-  readonly bytes: number
 }
 
 export interface SpoolOptions {
@@ -90,7 +90,7 @@ export const spoolDay = (
       `mp-export-${day}-${process.pid}-${++sequence}-${Date.now().toString(36)}.jsonl`,
     )
     options.pending.add(path)
-    const copies = options.splitCopies ? path.replace(/\.jsonl$/, ".copies.jsonl") : undefined
+    const copies = options.splitCopies ? copiesPathFor(path) : undefined
     if (copies !== undefined) options.pending.add(copies)
     const lines = new ExportLines({
       derive: options.derive,
@@ -141,17 +141,9 @@ export const spoolDay = (
             ),
       ),
     )
-    // a day without copies needs no second file
-    if (copies !== undefined && lines.copyRows === 0) yield* removeFile(copies, options.pending)
-    const split = lines.copyRows > 0 ? copies : undefined
-    return {
-      day,
-      path,
-      copies: split,
-      copyRows: lines.copyRows,
-      rows: lines.rows,
-      bytes: lines.bytes,
-    }
+    // a day without copies has no second file left
+    if (copies !== undefined && lines.copyRows === 0) options.pending.delete(copies)
+    return { day, ...lines.spooled(path) }
   })
   return scheduler.run(`export ${day}`, attempt)
 }

@@ -1,7 +1,7 @@
 import { join } from "node:path"
 import { dayEvents, makeDataset, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import type { BenchOptions, BenchResult } from "./registry.js"
-import { mpEnv, removeDir, requireMp, round, runMp, tableRows, tempDir } from "./run.js"
+import { removeDir, requireMp, round, runMp, simulatorEnv, tableRows, tempDir } from "./run.js"
 
 /**
  * p2 (fetch): peak resident memory of the `mp fetch events` process for one day of about 2M
@@ -55,12 +55,7 @@ const fetchOnce = async (dir: string, nominal: number, log: BenchOptions["log"])
     prerender: false,
   })
   try {
-    const env = mpEnv(dir, {
-      MP_API_URL: sim.url,
-      MP_USERNAME: sim.auth.username,
-      MP_SECRET: sim.auth.secret,
-      MP_PROJECT_ID: String(sim.auth.projectId),
-    })
+    const env = simulatorEnv(dir, sim)
     const db = join(dir, `fetch-${nominal}.duckdb`)
     log(`p2: mp fetch events, one day at nominal ${nominal}`)
     const run = await runMp(

@@ -3,7 +3,7 @@ import { join } from "node:path"
 import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { runNative } from "./native.js"
 import type { BenchOptions, BenchResult } from "./registry.js"
-import { mpEnv, removeDir, requireMp, round, runMp, tableRows, tempDir } from "./run.js"
+import { removeDir, requireMp, round, runMp, simulatorEnv, tableRows, tempDir } from "./run.js"
 
 /**
  * p3: the whole `mp fetch events` (a real process: HTTP with gzip from the simulator, spooling,
@@ -37,12 +37,7 @@ export const run = async ({ events, log }: BenchOptions): Promise<BenchResult> =
     prerender: true,
   })
   try {
-    const env = mpEnv(dir, {
-      MP_API_URL: sim.url,
-      MP_USERNAME: sim.auth.username,
-      MP_SECRET: sim.auth.secret,
-      MP_PROJECT_ID: String(sim.auth.projectId),
-    })
+    const env = simulatorEnv(dir, sim)
     const jsonl = join(dir, "events.jsonl")
     log(`p3: exporting the same events to ${jsonl}`)
     await runMp(["fetch", "events", "--from", FROM, "--to", TO, "--stdout"], {

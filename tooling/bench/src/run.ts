@@ -128,6 +128,21 @@ export const mpEnv = (dir: string, extra: NodeJS.ProcessEnv = {}): NodeJS.Proces
   return { ...inherited, NO_COLOR: "1", MP_CONFIG_DIR: dir, ...extra }
 }
 
+/** The environment of an `mp` child pointed at a simulator. */
+export const simulatorEnv = (
+  dir: string,
+  sim: {
+    readonly url: string
+    readonly auth: { username: string; secret: string; projectId: number }
+  },
+): NodeJS.ProcessEnv =>
+  mpEnv(dir, {
+    MP_API_URL: sim.url,
+    MP_USERNAME: sim.auth.username,
+    MP_SECRET: sim.auth.secret,
+    MP_PROJECT_ID: String(sim.auth.projectId),
+  })
+
 /** Rows of `table` in the database file `db`, asked of the CLI. */
 export const tableRows = async (db: string, table: string, env: NodeJS.ProcessEnv) =>
   Number(

@@ -1,7 +1,8 @@
-import { createWriteStream, type WriteStream } from "node:fs"
+import { createWriteStream, rm, type WriteStream } from "node:fs"
 import { Transform, type TransformCallback } from "node:stream"
 import { deriveInsertId } from "../insert-id.js"
 import { wallClockToUtcMs } from "../pipeline/time-zone.js"
+import type { EventPart, JsonlLayout } from "../source.js"
 import { FirstSeen, KeyHash } from "./first-seen.js"
 import { LineKeys, scanKeys } from "./key-scan.js"
 import { LineSplitter } from "./line-splitter.js"
@@ -60,6 +61,53 @@ export const derivedInsertIdOf = (
 
 /** The top-level key a line gets when its own `$insert_id` is not usable. */
 export const DERIVED_INSERT_ID = "$derived_insert_id"
+
+/**
+ * Where storage finds the columns of a Mixpanel export line that went through `EventLines`:
+ * the derived insert id first, as it is added exactly to the lines whose own is not usable.
+ */
+export const exportLineLayout = (
+  timeUnit: TimeUnit,
+  timeZone: string | undefined,
+): JsonlLayout => ({
+  eventName: "$.event",
+  time: "$.properties.time",
+  timeUnit,
+  distinctId: "$.properties.distinct_id",
+  insertId: [`$."${DERIVED_INSERT_ID}"`, '$.properties."$insert_id"'],
+  properties: "$.properties",
+  ...(timeZone ? { timeZone } : {}),
+})
+
+/** The file that takes the later copies split off a spool file (`EventLines` `copies`). */
+export const copiesPathFor = (path: string): string =>
+  `${path.replace(/\.jsonl$/, "")}.copies.jsonl`
+
+/** Event lines spooled to disk by `EventLines`, ready to load. */
+export interface SpooledLines {
+  readonly path: string
+  /** The later copies of event keys, split off for the loader, when any. */
+  readonly copies: string | undefined
+  readonly copyRows: number
+  /** Event lines in both files. */
+  readonly rows: number
+  readonly bytes: number
+}
+
+/** The part a source hands on for spooled lines (the loader takes their copies too). */
+export const jsonlPartOf = (
+  spooled: SpooledLines,
+  day: string | null,
+  layout: JsonlLayout,
+): Extract<EventPart, { readonly _tag: "JsonlPart" }> => ({
+  _tag: "JsonlPart",
+  day,
+  path: spooled.path,
+  ...(spooled.copies !== undefined ? { copies: spooled.copies, copyRows: spooled.copyRows } : {}),
+  layout,
+  rows: spooled.rows,
+  bytes: spooled.bytes,
+})
 
 /** Why a line was refused; `line` is 1-based in the stream. */
 export class LineProblem extends Error {
@@ -191,6 +239,12 @@ export class EventLines extends Transform {
   bytes = 0
   /** Lines written to `copies`. */
   copyRows = 0
+
+  /** What was spooled to `path` (and to the copies file, kept only if any line went there). */
+  spooled(path: string): SpooledLines {
+    const copies = this.copyRows > 0 ? this.options.copies : undefined
+    return { path, copies, copyRows: this.copyRows, rows: this.rows, bytes: this.bytes }
+  }
   private readonly keys = new LineKeys()
   private readonly hash = new KeyHash()
   private readonly firstSeen: FirstSeen | undefined
@@ -379,8 +433,17 @@ export class EventLines extends Transform {
       return
     }
     const out = this.copiesOut
-    if (out === undefined) callback()
-    else out.end(() => callback(this.copiesFailed ?? null))
+    if (out === undefined) {
+      callback()
+      return
+    }
+    out.end(() => {
+      const failed = this.copiesFailed ?? null
+      // a file of blank lines only: nothing to load
+      if (failed !== null || this.copyRows > 0 || this.options.copies === undefined)
+        callback(failed)
+      else rm(this.options.copies, { force: true }, (error) => callback(error))
+    })
   }
 
   override _destroy(error: Error | null, callback: (error: Error | null) => void): void {

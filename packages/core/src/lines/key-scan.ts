@@ -152,14 +152,3 @@ export const scanKeys = (line: Buffer, out: LineKeys, start = 0, end = line.leng
     i++
   }
 }
-
-const shared = new LineKeys()
-
-/**
- * Whether an export line carries a usable top-level `properties.$insert_id` (a non-empty string
- * or a number). `null`, `""`, `true`, objects, arrays and nested keys of that name are not ids.
- */
-export const hasInsertId = (line: Buffer, start = 0, end = line.length): boolean => {
-  scanKeys(line, shared, start, end)
-  return shared.hasInsertId(line)
-}

@@ -4,7 +4,7 @@ import type { StorageError } from "../errors.js"
 import type { EventRecord } from "../records.js"
 import type { AppendResult } from "../Storage.js"
 import { Storage } from "../Storage.js"
-import type { EventPart } from "../source.js"
+import type { EventPart, JsonlFile } from "../source.js"
 import type { SourceError } from "../source-errors.js"
 import { countDay, countDaysBetween, deleteDay, subtractRows, upsertPartition } from "./manifest.js"
 import type { DayWrite } from "./plan.js"
@@ -64,17 +64,10 @@ export const commitDays = (
         }
         for (const group of byLayout(files)) {
           add(
-            yield* storage.loadEventsJsonl(
-              table,
-              group.map((p) => ({
-                path: p.path,
-                origin: p.origin ?? `day ${p.day}`,
-                ...(p.copies ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
-                rows: p.rows,
-              })),
-              group[0]!.layout,
-              { ...metadata, ...(group[0]!.events ? { events: group[0]!.events } : {}) },
-            ),
+            yield* storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
+              ...metadata,
+              ...(group[0]!.events ? { events: group[0]!.events } : {}),
+            }),
           )
         }
         for (const part of records) {
@@ -92,6 +85,18 @@ export const commitDays = (
       }),
     )
   }).pipe(Effect.ensuring(removeFiles(parts)))
+
+/** A part's files for the loader, named as users know them (the file, or its day). */
+const fileOf = (p: JsonlPart): JsonlFile => ({
+  path: p.path,
+  ...(p.origin !== undefined
+    ? { origin: p.origin }
+    : p.day !== null
+      ? { origin: `day ${p.day}` }
+      : {}),
+  ...(p.copies !== undefined ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
+  rows: p.rows,
+})
 
 /** Parts loaded together must share a layout and filter (one source's parts always do). */
 const byLayout = (parts: ReadonlyArray<JsonlPart>): ReadonlyArray<ReadonlyArray<JsonlPart>> => {
@@ -140,12 +145,7 @@ export const commitUndatedFiles = (
         for (const group of byLayout(parts)) {
           const loaded = yield* storage.loadEventsJsonl(
             table,
-            group.map((p) => ({
-              path: p.path,
-              ...(p.origin ? { origin: p.origin } : {}),
-              ...(p.copies ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
-              rows: p.rows,
-            })),
+            group.map(fileOf),
             group[0]!.layout,
             group[0]!.events ? { events: group[0]!.events } : undefined,
           )
