@@ -250,7 +250,7 @@ describe("mp against the simulator", () => {
     const target = join(f.dir, "import.duckdb")
     const r = await f.mp(["--db", target, "import", "events", file, "--table", "bad"])
     expect(r.code).toBe(1)
-    expect(errorLine(r)).toMatch(/InvalidSourceInput.*bad\.jsonl:3/)
+    expect(errorLine(r)).toMatch(/InvalidRecord.*bad\.jsonl at line 3: is not valid JSON/)
     const gz = join(f.dir, "ok.jsonl.gz")
     writeFileSync(gz, gzipSync(`${good}\n${good}\n`))
     const ok = await f.mp(["--db", target, "import", "events", gz])

@@ -139,10 +139,12 @@ export interface StorageShape {
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
    * natively in DuckDB, deduplicated on (event, distinct_id, time, insert_id) against itself
    * and the table by the one rule (`storage/dedup.ts`). Used by the pipeline for spooled days
-   * and files, under the memory budget. Joins an enclosing `transaction`. Metadata widens like
-   * an append. A bad line fails the load naming its file (or day) and line, leaving nothing.
+   * and files, under the memory budget. Joins an enclosing `transaction`; outside one, files
+   * without split-off copies load through a staging table of their own (see `jsonl.ts`), and
+   * `commit` runs in the transaction that makes the rows visible. Metadata widens like an
+   * append. A bad line fails the load naming its file (or day) and line, leaving nothing.
    */
-  readonly loadEventsJsonl: (
+  readonly loadEventsJsonl: <E = never, R = never>(
     name: string,
     files: ReadonlyArray<string | JsonlFile>,
     layout: JsonlLayout,
@@ -150,8 +152,10 @@ export interface StorageShape {
       readonly metadata?: Partial<TableMetadata>
       /** Only these event names. */
       readonly events?: ReadonlyArray<string>
+      /** Runs in the transaction that commits the load (the pipeline's manifest). */
+      readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
     },
-  ) => Effect.Effect<AppendResult, StorageError>
+  ) => Effect.Effect<AppendResult, StorageError | E, R>
 
   /**
    * Runs `body` in one transaction on the writer connection: everything or nothing. Statements

@@ -43,6 +43,11 @@ export interface JsonlLayout {
   readonly properties: string
   /** IANA zone when `time` is local wall-clock seconds (legacy projects); UTC when absent. */
   readonly timeZone?: string
+  /**
+   * Lines as they came (a user's file read in place): the loader gives a line whose own
+   * `$insert_id` (the one `insertId` path) is not usable the id `EventLines` would derive.
+   */
+  readonly deriveInsertId?: boolean
 }
 
 /** A JSONL file to load, with the name users know it by (for errors). */
@@ -56,6 +61,8 @@ export interface JsonlFile {
   readonly copyRows?: number
   /** Event lines in `path` and `copies` together, when known (makes the duplicate count exact). */
   readonly rows?: number
+  /** `gzip` when the file is compressed, whatever its name. */
+  readonly compression?: "gzip"
 }
 
 /**
@@ -71,16 +78,21 @@ export type EventPart =
     }
   | {
       /**
-       * Events spooled to a JSONL file (a day, or a whole input file); whoever consumes the
-       * part deletes the file.
+       * Events in a JSONL file: spooled (a day, a copy of stdin), deleted by whoever consumes
+       * the part; or a user's own file read in place (`inPlace`), never deleted.
        */
       readonly _tag: "JsonlPart"
       /** Null when the days are known only once loaded (a file): storage derives them. */
       readonly day: string | null
       readonly path: string
       readonly layout: JsonlLayout
-      readonly rows: number
+      /** Event lines, when counted while spooling (a file read in place is not). */
+      readonly rows?: number
       readonly bytes: number
+      /** A user's file, loaded where it is: never deleted. */
+      readonly inPlace?: boolean
+      /** `gzip` when `path` is compressed, whatever its name. */
+      readonly compression?: "gzip"
       /** What users call the input (a file name): load errors name it with the line. */
       readonly origin?: string
       /**

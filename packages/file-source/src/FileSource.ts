@@ -1,28 +1,25 @@
-import { rm } from "node:fs/promises"
+import { rm, stat } from "node:fs/promises"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import {
-  copiesPathFor,
   type EventPart,
   type EventsRequest,
   exportLineLayout,
-  FirstSeen,
   InvalidSourceInput,
   isValidTimeZone,
   type JsonlLayout,
-  jsonlPartOf,
   LineProblem,
   type ProfileRecord,
   reportProgress,
   type Source,
   type SourceError,
 } from "@mixpanel-data/core"
-import { Effect, Stream } from "effect"
+import { Effect, Scope, Stream } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
 import { describe, type Input, inputName, resolveInputs } from "./inputs.js"
 import { JsonShapeError, splitJsonValues } from "./json-values.js"
 import { profilesOfValue } from "./profile-value.js"
-import { SpoolWriteError, spoolInput } from "./spool.js"
+import { fileShape, SpoolWriteError, spoolInput } from "./spool.js"
 import { acquireSpoolFolder } from "./spool-folder.js"
 
 export interface FileSourceConfig {
@@ -41,11 +38,15 @@ export interface FileSourceConfig {
 }
 
 /**
- * Where the columns of a Mixpanel export line live, for loading a spooled file natively. The
- * derived insert id comes first: `EventLines` adds it exactly to the lines whose own
- * `$insert_id` is not usable. Times are seconds or milliseconds, told apart by size.
+ * Where the columns of a Mixpanel export line live, for loading a file as it is: the loader
+ * gives a line whose own `$insert_id` is not usable the derived id (`deriveInsertId`). Times
+ * are seconds or milliseconds, told apart by size.
  */
-export const fileLayout = (timeZone?: string): JsonlLayout => exportLineLayout("auto", timeZone)
+export const fileLayout = (timeZone?: string): JsonlLayout => ({
+  ...exportLineLayout("auto", timeZone),
+  insertId: ['$.properties."$insert_id"'],
+  deriveInsertId: true,
+})
 
 const invalid = (file: string, reason: string, line?: number) =>
   new InvalidSourceInput({
@@ -83,14 +84,12 @@ const checkConfig = (config: FileSourceConfig): Effect.Effect<void, InvalidSourc
 
 const stdinOf = (config: FileSourceConfig) => config.stdin ?? (() => process.stdin)
 
-/** Report `Received` at most about this often (raw bytes read). */
-const PROGRESS_BYTES = 1 << 18
-
 /**
- * Every input spooled in order to a JSONL file, one `JsonlPart` each (`day: null`: storage
- * derives the days). An input is spooled only once the previous part has been taken. Spool
- * files emitted belong to the consumer; a failure or interrupt deletes the one in progress (and
- * one spooled but not yet handed on).
+ * Every input as a `JsonlPart` in order (`day: null`: storage derives the days). A file on disk
+ * is read in place by DuckDB (plain or gzip, told by its magic bytes); standard input, and a
+ * file starting with a byte-order mark (DuckDB refuses one), are first copied as they are to a
+ * spool file. Spool files emitted belong to the consumer; a failure or interrupt deletes the
+ * one in progress (and one spooled but not yet handed on).
  */
 const eventParts = (
   config: FileSourceConfig,
@@ -101,8 +100,21 @@ const eventParts = (
       yield* checkConfig(config)
       const inputs = yield* resolveInputs(config.paths)
       const base = config.spoolDir ?? tmpdir()
-      const folder = yield* acquireSpoolFolder(base).pipe(
-        Effect.mapError((e) => invalid(base, `cannot make a spool folder: ${describe(e)}`)),
+      // made on first use (most imports spool nothing), removed with the stream
+      const scope = yield* Effect.scope
+      let folder: string | undefined
+      const spoolFolder = Effect.suspend(() =>
+        folder !== undefined
+          ? Effect.succeed(folder)
+          : acquireSpoolFolder(base).pipe(
+              Effect.provideService(Scope.Scope, scope),
+              Effect.tap((made) =>
+                Effect.sync(() => {
+                  folder = made
+                }),
+              ),
+              Effect.mapError((e) => invalid(base, `cannot make a spool folder: ${describe(e)}`)),
+            ),
       )
       // spooled, not yet handed on: deleted when the stream ends (before the folder goes)
       const pending = new Set<string>()
@@ -112,55 +124,48 @@ const eventParts = (
         ),
       )
       yield* reportProgress({ _tag: "Planned", unit: "files", total: inputs.length })
-      const context = yield* Effect.context<never>()
       const layout = fileLayout(config.timeZone)
       const names =
         request.events !== undefined && request.events.length > 0
           ? { events: [...request.events] }
           : {}
       const counter: ByteCounter = { bytes: 0 }
-      let rows = 0
-      let reportedBytes = 0
-      const received = Effect.suspend(() =>
-        reportProgress({ _tag: "Received", rows, bytes: counter.bytes }),
-      )
-      const options = {
-        seen: new FirstSeen(),
-        stdin: stdinOf(config),
-        timeZone: config.timeZone,
-        counter,
-        onProgress: (r: number) => {
-          rows += r
-          if (counter.bytes - reportedBytes >= PROGRESS_BYTES) {
-            reportedBytes = counter.bytes
-            Effect.runForkWith(context)(received)
-          }
-        },
-      }
-      const spool = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
+      const options = { stdin: stdinOf(config), counter }
+      const spool = (input: Input, index: number) =>
+        Effect.gen(function* () {
+          const path = join(yield* spoolFolder, `${String(index + 1).padStart(5, "0")}.jsonl`)
+          pending.add(path)
+          yield* spoolInput(input, path, options)
+          return path
+        })
+      const part = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
         const origin = inputName(input)
-        const path = join(folder, `${String(index + 1).padStart(5, "0")}.jsonl`)
-        pending.add(path)
-        pending.add(copiesPathFor(path))
-        return spoolInput(input, path, options).pipe(
+        return Effect.gen(function* () {
+          const shape = input._tag === "File" ? yield* fileShape(input.path) : undefined
+          const common = { _tag: "JsonlPart", day: null, layout, origin, ...names } as const
+          if (input._tag === "File" && shape !== undefined && !shape.bom) {
+            const { size } = yield* Effect.tryPromise(() => stat(input.path))
+            counter.bytes += size
+            return {
+              ...common,
+              path: input.path,
+              bytes: size,
+              inPlace: true,
+              ...(shape.gzip ? { compression: "gzip" as const } : {}),
+            }
+          }
+          const path = yield* spool(input, index)
+          return { ...common, path, bytes: (yield* Effect.tryPromise(() => stat(path))).size }
+        }).pipe(
           Effect.mapError(toSourceError(origin)),
-          Effect.tap(() => received),
-          Effect.tap((spooled) =>
-            reportProgress({ _tag: "UnitDone", unit: origin, rows: spooled.rows }),
-          ),
-          Effect.map(
-            (spooled): EventPart => ({ ...jsonlPartOf(spooled, null, layout), origin, ...names }),
-          ),
+          Effect.tap(() => reportProgress({ _tag: "Received", rows: 0, bytes: counter.bytes })),
         )
       }
       return Stream.fromIterable(inputs.map((input, index) => ({ input, index }))).pipe(
-        Stream.flatMap(({ input, index }) => Stream.fromEffect(spool(input, index))),
+        Stream.flatMap(({ input, index }) => Stream.fromEffect(part(input, index))),
         Stream.tap((part) =>
           Effect.sync(() => {
-            if (part._tag === "JsonlPart") {
-              pending.delete(part.path)
-              pending.delete(copiesPathFor(part.path))
-            }
+            if (part._tag === "JsonlPart") pending.delete(part.path)
           }),
         ),
       )

@@ -1,21 +1,15 @@
 import { createWriteStream } from "node:fs"
-import { rm } from "node:fs/promises"
+import { open, rm } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
-import { copiesPathFor, EventLines, type FirstSeen, type SpooledLines } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
 import type { Input } from "./inputs.js"
 
 export interface SpoolOptions {
   readonly stdin: () => NodeJS.ReadableStream
-  readonly timeZone: string | undefined
   /** Raw (possibly compressed) bytes read, across inputs. */
   readonly counter: ByteCounter
-  /** Rows and bytes written since the last call. */
-  readonly onProgress: (rows: number, bytes: number) => void
-  /** One key filter for every input of a load, so copies across files are found too. */
-  readonly seen: FirstSeen
 }
 
 /** Where a spool failed: writing the spool file (not the input's fault). */
@@ -69,57 +63,78 @@ const untilSettled = <A, E>(
   })
 
 /**
- * Streams an input's bytes (gunzipped when gzip) through core's `EventLines` into `path`, with
- * backpressure: memory stays constant whatever the input's size. Lines that are not JSON
- * objects fail with a `LineProblem`; blank lines are kept (as empty lines) so that line N of the
- * spool file is line N of the input. A failure or interrupt deletes the file.
+ * Copies an input's bytes (gunzipped when gzip, without a byte-order mark) to `path` as they
+ * are, with backpressure: memory stays constant whatever the input's size. For what DuckDB
+ * cannot read in place: standard input, and files that start with a byte-order mark. Blank and
+ * bad lines are kept as they are, so line N of the copy is line N of the input. A failure or
+ * interrupt deletes the file.
  */
 export const spoolInput = (
   input: Input,
   path: string,
   options: SpoolOptions,
-): Effect.Effect<SpooledLines, unknown> =>
-  Effect.suspend(() => {
-    const copies = copiesPathFor(path)
-    const lines = new EventLines({
-      derive: true,
-      timeUnit: "auto",
-      timeZone: options.timeZone,
-      keepBlankLines: true,
-      onProgress: options.onProgress,
-      copies,
-      seen: options.seen,
-    })
-    const write = untilSettled(
-      async (signal) => {
-        const out = createWriteStream(path)
-        const bytes = Readable.from(withoutBom(openBytes(input, options.stdin, options.counter)), {
-          objectMode: false,
+): Effect.Effect<void, unknown> =>
+  untilSettled(
+    async (signal) => {
+      const out = createWriteStream(path)
+      const bytes = Readable.from(withoutBom(openBytes(input, options.stdin, options.counter)), {
+        objectMode: false,
+      })
+      // a failing stream emits its error first; the pipeline then destroys the others with it
+      let failedFirst: unknown
+      for (const stream of [bytes, out]) {
+        stream.once("error", () => {
+          failedFirst ??= stream
         })
-        // a failing stream emits its error first; the pipeline then destroys the others with it
-        let failedFirst: unknown
-        for (const stream of [bytes, lines, out]) {
-          stream.once("error", () => {
-            failedFirst ??= stream
-          })
+      }
+      try {
+        await pipeline(bytes, out, { signal })
+      } catch (error) {
+        if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()))
+        throw failedFirst === out ? new SpoolWriteError(error) : error
+      }
+    },
+    (error) => error,
+  ).pipe(
+    Effect.onExit((exit) =>
+      exit._tag === "Success" ? Effect.void : Effect.promise(() => rm(path, { force: true })),
+    ),
+  )
+
+/** How a file on disk can be read: compressed or not, and whether it starts with a BOM. */
+export interface FileShape {
+  readonly gzip: boolean
+  readonly bom: boolean
+}
+
+/** Reads the start of a file (decompressing the first block of a gzip file) to learn its shape. */
+export const fileShape = (path: string): Effect.Effect<FileShape, unknown> =>
+  Effect.tryPromise({
+    try: async () => {
+      const bytes = openBytes({ _tag: "File", path }, () => process.stdin, { bytes: 0 })
+      const head = await readHead(path)
+      const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
+      let start: Buffer = Buffer.alloc(0)
+      try {
+        for await (const chunk of bytes) {
+          start = Buffer.concat([start, chunk])
+          if (start.length >= BOM.length) break
         }
-        try {
-          await pipeline(bytes, lines, out, { signal })
-        } catch (error) {
-          if (!out.closed) await new Promise<void>((resolve) => out.once("close", () => resolve()))
-          throw failedFirst === out ? new SpoolWriteError(error) : error
-        }
-      },
-      (error) => error,
-    )
-    return write.pipe(
-      Effect.onExit((exit) =>
-        exit._tag === "Success"
-          ? Effect.void
-          : Effect.promise(() =>
-              Promise.all([path, copies].map((p) => rm(p, { force: true }).catch(() => undefined))),
-            ),
-      ),
-      Effect.map(() => lines.spooled(path)),
-    )
+      } finally {
+        await bytes.return(undefined)
+      }
+      return { gzip, bom: start.subarray(0, BOM.length).equals(BOM) }
+    },
+    catch: (error) => error,
   })
+
+const readHead = async (path: string): Promise<Buffer> => {
+  const file = await open(path, "r")
+  try {
+    const buf = Buffer.alloc(2)
+    const { bytesRead } = await file.read(buf, 0, 2, 0)
+    return buf.subarray(0, bytesRead)
+  } finally {
+    await file.close()
+  }
+}

@@ -85,7 +85,7 @@ export const runP4Backfill = async (): Promise<P4Result> => {
           Stream.runForEach((part) =>
             Effect.promise(async () => {
               if (part._tag === "JsonlPart") {
-                rows += part.rows
+                rows += part.rows ?? 0
                 days++
                 await rm(part.path, { force: true })
               }

@@ -95,7 +95,8 @@ const fileOf = (p: JsonlPart): JsonlFile => ({
       ? { origin: `day ${p.day}` }
       : {}),
   ...(p.copies !== undefined ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
-  rows: p.rows,
+  ...(p.rows !== undefined ? { rows: p.rows } : {}),
+  ...(p.compression !== undefined ? { compression: p.compression } : {}),
 })
 
 /** Parts loaded together must share a layout and filter (one source's parts always do). */
@@ -110,12 +111,12 @@ const byLayout = (parts: ReadonlyArray<JsonlPart>): ReadonlyArray<ReadonlyArray<
   return [...groups.values()]
 }
 
-/** Deletes the spool files of parts (records parts have none). */
+/** Deletes the spool files of parts (records parts have none; a file read in place stays). */
 export const removeFiles = (parts: Iterable<EventPart>): Effect.Effect<void> =>
   Effect.promise(() =>
     Promise.all(
       [...parts].flatMap((p) =>
-        p._tag === "JsonlPart"
+        p._tag === "JsonlPart" && p.inPlace !== true
           ? [p.path, ...(p.copies ? [p.copies] : [])].map((path) =>
               rm(path, { force: true }).catch(() => undefined),
             )
@@ -139,34 +140,38 @@ export const commitUndatedFiles = (
     const storage = yield* Storage
     const empty: PartResult = { days: [], inserted: 0, duplicates: 0 }
     if (parts.length === 0) return empty
-    return yield* storage.transaction(
+    let days: ReadonlyArray<readonly [string, number]> = []
+    // the days a load touched, recorded in the transaction that commits it
+    const record = (loaded: AppendResult) =>
       Effect.gen(function* () {
-        let result = empty
-        for (const group of byLayout(parts)) {
-          const loaded = yield* storage.loadEventsJsonl(
-            table,
-            group.map(fileOf),
-            group[0]!.layout,
-            group[0]!.events ? { events: group[0]!.events } : undefined,
-          )
-          let days: ReadonlyArray<readonly [string, number]> = []
-          if (loaded.times) {
-            days = yield* countDaysBetween(
-              table,
-              dayOfInstant(zone, loaded.times.first.getTime()),
-              dayOfInstant(zone, loaded.times.last.getTime()),
-              zone,
-            )
-            for (const [day, rows] of days) yield* upsertPartition(table, day, rows)
-          }
-          result = {
-            days: [...result.days.filter(([d]) => !days.some(([e]) => e === d)), ...days],
-            inserted: result.inserted + loaded.inserted,
-            duplicates: result.duplicates + loaded.duplicates,
-          }
-        }
-        return result
+        if (!loaded.times) return
+        const touched = yield* countDaysBetween(
+          table,
+          dayOfInstant(zone, loaded.times.first.getTime()),
+          dayOfInstant(zone, loaded.times.last.getTime()),
+          zone,
+        )
+        for (const [day, rows] of touched) yield* upsertPartition(table, day, rows)
+        days = [...days.filter(([d]) => !touched.some(([e]) => e === d)), ...touched]
+      })
+    const load = (group: ReadonlyArray<JsonlPart>) =>
+      storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
+        ...(group[0]!.events ? { events: group[0]!.events } : {}),
+        commit: record,
+      })
+    const groups = byLayout(parts)
+    // one group (one source's files) loads on its own; several share one transaction
+    const loaded =
+      groups.length === 1
+        ? [yield* load(groups[0]!)]
+        : yield* storage.transaction(Effect.forEach(groups, load))
+    return loaded.reduce<PartResult>(
+      (result, l) => ({
+        days: result.days,
+        inserted: result.inserted + l.inserted,
+        duplicates: result.duplicates + l.duplicates,
       }),
+      { ...empty, days },
     )
   }).pipe(Effect.ensuring(removeFiles(parts)))
 

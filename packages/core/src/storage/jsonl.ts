@@ -1,5 +1,5 @@
 import { createReadStream } from "node:fs"
-import { createInterface } from "node:readline"
+import { createGunzip } from "node:zlib"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { InvalidRecord, type QueryError } from "../errors.js"
@@ -11,11 +11,14 @@ import {
   EVENT_KEY,
   EVENT_VERSION_PATH,
   eventKeyList,
+  type FreshRange,
   lastRowid,
 } from "./dedup.js"
 import { changedRows, queryOn, runOn } from "./duck.js"
+import { insertIdSql } from "./event-id.js"
 import { widenMetadata } from "./metadata.js"
 import { ident, literal } from "./names.js"
+import { createTableSql } from "./schema.js"
 import type { AppendMetadata } from "./tables.js"
 
 /**
@@ -48,10 +51,36 @@ const microsSql = (text: string, unit: JsonlLayout["timeUnit"]): string => {
   return `CASE WHEN ${ms} BETWEEN 0 AND 253402300799999 THEN CAST(${ms} AS BIGINT) * 1000 END`
 }
 
+/** Runs of files in the order given that share a compression: one reader each. */
+const compressionRuns = (
+  files: ReadonlyArray<JsonlFile>,
+): ReadonlyArray<ReadonlyArray<JsonlFile>> => {
+  const runs: Array<Array<JsonlFile>> = []
+  for (const file of files) {
+    const run = runs[runs.length - 1]
+    if (run !== undefined && run[0]?.compression === file.compression) run.push(file)
+    else runs.push([file])
+  }
+  return runs
+}
+
+/** Where a layout path points: a key of the line itself, or a path inside its properties. */
+type Place = { readonly top: string } | { readonly inProperties: string }
+
+const placeOf = (layout: JsonlLayout, path: string): Place => {
+  const prefix = `${layout.properties}.`
+  if (path.startsWith(prefix)) return { inProperties: `$.${path.slice(prefix.length)}` }
+  const m = /^\$\.(?:"([^"]+)"|([A-Za-z_$][\w$]*))$/.exec(path)
+  const key = m?.[1] ?? m?.[2]
+  if (key === undefined) throw new Error(`a JSONL layout path must be a top-level key: ${path}`)
+  return { top: key }
+}
+
 /**
- * The rows of JSONL files, one parse per line: every key field comes from one
- * `json_extract_string` over a list of paths. `extra` selects more columns from the raw line
- * (`json`) and the reader's own (`filename` when `withFilename`).
+ * The rows of JSONL files, each line parsed once by DuckDB's reader into its top-level keys
+ * (the properties kept as JSON text), then every key field inside the properties taken by one
+ * `json_extract_string` over a list of paths. With `withFilename` and `ordinality`, the file of
+ * each row and its place in the reading (the slow path that numbers bad lines).
  */
 const rowsSql = (
   files: ReadonlyArray<JsonlFile>,
@@ -60,33 +89,55 @@ const rowsSql = (
   withFilename: boolean,
   ordinality: boolean,
 ): string => {
-  const paths = [
+  const wanted = [
     layout.eventName,
     layout.time,
     layout.distinctId,
     `${layout.properties}.${EVENT_VERSION_PATH.slice(2)}`,
     ...layout.insertId,
-  ]
-  const f = (i: number) => `f[${i + 1}]`
-  const ids = layout.insertId.map((_, i) => `nullif(${f(4 + i)}, '')`)
-  const insertId = ids.length === 1 ? ids[0]! : `coalesce(${ids.join(", ")})`
+  ].map((path) => placeOf(layout, path))
+  const propertiesKey = placeOf(layout, layout.properties)
+  if (!("top" in propertiesKey)) throw new Error("the properties of a JSONL layout are top level")
+  const tops = [...new Set(wanted.flatMap((p) => ("top" in p ? [p.top] : [])))]
+  const inner = wanted.flatMap((p) => ("inProperties" in p ? [p.inProperties] : []))
+  const value = (place: Place) =>
+    "top" in place ? ident(place.top) : `f[${inner.indexOf(place.inProperties) + 1}]`
+  const [eventName, timeText, distinctId, versionText, ...given] = wanted.map(value)
+  const ids = given.map((id) => `nullif(${id}, '')`)
+  const insertId = layout.deriveInsertId
+    ? insertIdSql(ident(propertiesKey.top), eventName!, given[0]!, layout.timeUnit, layout.timeZone)
+    : ids.length === 1
+      ? ids[0]!
+      : `coalesce(${ids.join(", ")})`
   const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
-  const list = `[${files.map((file) => literal(file.path)).join(", ")}]`
-  const reader = `read_ndjson_objects(${list}${withFilename ? ", filename = true" : ""})`
-  const source = ordinality
-    ? `${reader} WITH ORDINALITY AS r(json, ${withFilename ? "filename, " : ""}ord)`
-    : `${reader} AS r(json${withFilename ? ", filename" : ""})`
-  const keep = `${withFilename ? "filename, " : ""}${ordinality ? "ord, " : ""}`
+  const types = [
+    ...tops.filter((k) => k !== propertiesKey.top).map((k) => `${literal(k)}: 'VARCHAR'`),
+    `${literal(propertiesKey.top)}: 'JSON'`,
+  ]
+  const columns = [...tops, propertiesKey.top].filter((k, i, all) => all.indexOf(k) === i)
+  const extra = `${withFilename ? ", filename" : ""}${ordinality ? ", ord" : ""}`
+  const source = `(${compressionRuns(files)
+    .map((run) => {
+      const list = `[${run.map((file) => literal(file.path)).join(", ")}]`
+      const gzip = run[0]?.compression === "gzip" ? ", compression = 'gzip'" : ""
+      const reader = `read_json(${list}, format = 'newline_delimited', columns = {${types.join(", ")}}${gzip}${withFilename ? ", filename = true" : ""})`
+      const named = columns.map(ident).join(", ")
+      return ordinality
+        ? `SELECT * FROM ${reader} WITH ORDINALITY AS r(${named}${withFilename ? ", filename" : ""}, ord)`
+        : `SELECT * FROM ${reader}`
+    })
+    .join(" UNION ALL ")})`
+  const keep = extra.length > 0 ? `${extra.slice(2)}, ` : ""
   const filter = eventFilter(events, "WHERE")
+  const properties = ident(propertiesKey.top)
   return `SELECT nullif(event_name, '') AS event_name, ${time} AS event_time, distinct_id,
-      insert_id, properties, version,
-      ${keep}json_type(properties) IS DISTINCT FROM 'OBJECT' AS not_object
+      insert_id, properties, version, ${keep}not_object
     FROM (
-      SELECT ${f(0)} AS event_name, make_timestamp(${microsSql(f(1), layout.timeUnit)}) AS t,
-        ${f(2)} AS distinct_id, ${insertId} AS insert_id, TRY_CAST(${f(3)} AS DOUBLE) AS version,
-        ${keep}
-        json_extract(json, ${literal(layout.properties)}) AS properties
-      FROM (SELECT json_extract_string(json, [${paths.map(literal).join(", ")}]) AS f, ${keep}json
+      SELECT ${eventName} AS event_name, make_timestamp(${microsSql(timeText!, layout.timeUnit)}) AS t,
+        ${distinctId} AS distinct_id, ${insertId} AS insert_id,
+        TRY_CAST(${versionText} AS DOUBLE) AS version, ${keep}${properties} AS properties,
+        ${properties} IS NULL OR left(${properties}::VARCHAR, 1) <> '{' AS not_object
+      FROM (SELECT *, json_extract_string(${properties}, [${inner.map(literal).join(", ")}]) AS f
         FROM ${source})
     ) ${filter}`
 }
@@ -146,23 +197,33 @@ const insertSql = (
  * The 1-based line of `path` holding its `k`-th non-blank line: DuckDB's reader skips blank
  * lines, and sources keep them so that this count matches the input's own lines. Error path only.
  */
-const lineOfRow = (path: string, k: number): Effect.Effect<number> =>
+const lineOfRow = (
+  files: ReadonlyArray<JsonlFile>,
+  path: string,
+  k: number,
+): Effect.Effect<number> =>
   Effect.promise(async () => {
-    let line = 0
+    const raw = createReadStream(path)
+    const gzip = files.find((f) => f.path === path)?.compression === "gzip"
+    const input: NodeJS.ReadableStream = gzip ? raw.pipe(createGunzip()) : raw
+    let line = 1
     let rows = 0
-    const lines = createInterface({
-      input: createReadStream(path),
-      crlfDelay: Number.POSITIVE_INFINITY,
-    })
+    let blank = true
     try {
-      for await (const text of lines) {
-        line++
-        if (text.trim().length > 0 && ++rows === k) return line
+      for await (const chunk of input as AsyncIterable<Buffer>) {
+        for (const byte of chunk) {
+          if (byte === 0x0a) {
+            if (!blank && ++rows === k) return line
+            line++
+            blank = true
+          } else if (blank && byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) blank = false
+        }
       }
+      if (!blank && ++rows === k) return line
     } catch {
-      // unreadable now: fall back to the row's number
+      // unreadable now (a cut gzip stream): fall back to the row's number
     } finally {
-      lines.close()
+      raw.destroy()
     }
     return k
   })
@@ -195,7 +256,7 @@ const firstInvalid = (
     const field = fields[row.slice(2).indexOf(true)] ?? fields[0]
     const path = String(row[0] ?? "")
     const k = Number(row[1] ?? 1)
-    const line = yield* lineOfRow(path, k)
+    const line = yield* lineOfRow(files, path, k)
     return new InvalidRecord({
       position: k - 1,
       field: field[1],
@@ -207,23 +268,31 @@ const firstInvalid = (
 
 /**
  * Blank lines are not rows, so the numbered pass above cannot give a line number as the file
- * counts them: DuckDB's own parse error can. `Malformed JSON in file "…", at byte N in line L`.
+ * counts them: DuckDB's own errors can. `Malformed JSON in file "…", at byte N in line L` (L
+ * one past the line's place among the non-blank lines) and `JSON transform error in file "…",
+ * in line L: …` (a line that is not an object; L its place).
  */
 const malformed = /Malformed JSON in file "(.*)", at byte \d+ in line (\d+): ([^\n]*)/
+const notObject = /JSON transform error in file "(.*)", in line (\d+): ([^\n]*)/
 
 const loadError =
   (files: ReadonlyArray<JsonlFile>) =>
   (error: QueryError): Effect.Effect<never, QueryError | InvalidRecord> => {
-    const m = malformed.exec(error.reason)
+    const bad = malformed.exec(error.reason)
+    const shape = bad === null ? notObject.exec(error.reason) : null
+    const m = bad ?? shape
     if (m === null) return Effect.fail(error)
-    // DuckDB's number is one past the line's place among the non-blank lines
-    const k = Math.max(1, Number(m[2]) - 1)
-    return Effect.flatMap(lineOfRow(m[1]!, k), (line) =>
+    const k = bad !== null ? Math.max(1, Number(m[2]) - 1) : Math.max(1, Number(m[2]))
+    const what =
+      bad !== null
+        ? `is not valid JSON (${m[3]!.trim().replace(/\.$/, "")})`
+        : `is not a JSON object (${m[3]!.trim().replace(/^Expected OBJECT, but got /, "")})`
+    return Effect.flatMap(lineOfRow(files, m[1]!, k), (line) =>
       Effect.fail(
         new InvalidRecord({
           position: k - 1,
           field: "record",
-          reason: `is not valid JSON (${m[3]!.trim().replace(/\.$/, "")})`,
+          reason: what,
           where: originOf(files, m[1]!),
           line,
         }),
@@ -301,6 +370,65 @@ const loadWithCopies = (
 }
 
 /**
+ * The rows a load just appended to `target` (rowid above `last`): refused with the first bad
+ * line if any is marked, else deduplicated by the one rule. Returns their range and the rows
+ * removed.
+ */
+const checkAppended = (
+  conn: DuckDBConnection,
+  target: string,
+  last: string,
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+): Effect.Effect<{ range: FreshRange; removed: number }, QueryError | InvalidRecord> =>
+  Effect.gen(function* () {
+    const table = ident(target)
+    const fresh = `rowid > ${last}::BIGINT`
+    const [bad] = (yield* queryOn(
+      conn,
+      `SELECT count(*) FROM ${table} WHERE ${fresh} AND event_time = ${INVALID}`,
+    )).rows[0] ?? [0]
+    if (Number(bad) > 0) {
+      yield* runOn(conn, `DELETE FROM ${table} WHERE ${fresh}`)
+      return yield* Effect.fail(yield* firstInvalid(conn, files, layout, events))
+    }
+    const range = yield* appendedRange(conn, target, last)
+    return { range, removed: yield* dedupeAppendedEvents(conn, target, last, range) }
+  })
+
+/** What a load of `rows` lines kept, counted into `name`'s metadata. */
+const account = (
+  conn: DuckDBConnection,
+  name: string,
+  rows: number,
+  removed: number,
+  range: FreshRange,
+  files: ReadonlyArray<JsonlFile>,
+  events: ReadonlyArray<string> | undefined,
+  metadata: AppendMetadata | undefined,
+): Effect.Effect<AppendResult, QueryError> =>
+  Effect.gen(function* () {
+    const inserted = rows - removed
+    // exact when every line is counted and none filtered out; else each split-off copy counts
+    const splitOff = files.reduce((n, f) => n + (f.copyRows ?? 0), 0)
+    const counted = files.every((f) => f.rows !== undefined) && (events ?? []).length === 0
+    const lines = files.reduce((n, f) => n + (f.rows ?? 0), 0)
+    const duplicates = counted ? lines - inserted : removed + splitOff
+    yield* widenMetadata(conn, name, {
+      added: inserted,
+      fromDate: metadata?.fromDate ?? day(range.minTime),
+      toDate: metadata?.toDate ?? day(range.maxTime),
+      fetchedAt: metadata?.fetchedAt ?? null,
+    })
+    const times =
+      range.minTime === null || range.maxTime === null
+        ? null
+        : { first: new Date(`${range.minTime}Z`), last: new Date(`${range.maxTime}Z`) }
+    return { inserted, duplicates, times }
+  })
+
+/**
  * Loads JSONL files (plain or gzip) natively: one INSERT parses each line once, straight into
  * the table, in line order (files in the order given), within the caller's transaction; then
  * the one deduplication rule (`dedup.ts`) removes the copies. A line missing a key field lands
@@ -317,7 +445,6 @@ export const loadJsonl = (
 ): Effect.Effect<AppendResult, QueryError | InvalidRecord> =>
   Effect.gen(function* () {
     if (files.length === 0) return { inserted: 0, duplicates: 0 }
-    const table = ident(name)
     const last = yield* lastRowid(conn, name)
     const copies = files.flatMap((f) =>
       f.copies === undefined ? [] : [{ path: f.copies, ...(f.origin ? { origin: f.origin } : {}) }],
@@ -329,37 +456,80 @@ export const loadJsonl = (
             loadError(files),
           )
         : yield* loadWithCopies(conn, name, files, copies, layout, events, last)
-    // every copy split off is one line not kept, whichever copy of its key won
-    const splitOff = files.reduce((n, f) => n + (f.copyRows ?? 0), 0)
     if (rows === 0) return { inserted: 0, duplicates: 0 }
-    const fresh = `rowid > ${last}::BIGINT`
-    const [bad] = (yield* queryOn(
-      conn,
-      `SELECT count(*) FROM ${table} WHERE ${fresh} AND event_time = ${INVALID}`,
-    )).rows[0] ?? [0]
-    if (Number(bad) > 0) {
-      yield* runOn(conn, `DELETE FROM ${table} WHERE ${fresh}`)
-      return yield* Effect.fail(yield* firstInvalid(conn, files, layout, events))
-    }
-    const range = yield* appendedRange(conn, name, last)
-    const removed = yield* dedupeAppendedEvents(conn, name, last, range)
-    const inserted = rows - removed
-    // exact when every line is counted and none filtered out; else each split-off copy counts
-    const counted = files.every((f) => f.rows !== undefined) && (events ?? []).length === 0
-    const lines = files.reduce((n, f) => n + (f.rows ?? 0), 0)
-    const duplicates = counted ? lines - inserted : removed + splitOff
-    yield* widenMetadata(conn, name, {
-      added: inserted,
-      fromDate: metadata?.fromDate ?? day(range.minTime),
-      toDate: metadata?.toDate ?? day(range.maxTime),
-      fetchedAt: metadata?.fetchedAt ?? null,
-    })
-    const times =
-      range.minTime === null || range.maxTime === null
-        ? null
-        : { first: new Date(`${range.minTime}Z`), last: new Date(`${range.maxTime}Z`) }
-    return { inserted, duplicates, times }
+    const { range, removed } = yield* checkAppended(conn, name, last, files, layout, events)
+    return yield* account(conn, name, rows, removed, range, files, events, metadata)
   })
+
+/** Runs `body` in a transaction of its own on the writer. */
+export type Atomic = <A, E, R>(
+  body: (conn: DuckDBConnection) => Effect.Effect<A, E, R>,
+) => Effect.Effect<A, E | QueryError, R>
+
+/**
+ * Loads JSONL files (no split-off copies) through a staging table of their own, in three short
+ * transactions: the lines go in (in line order, one parse each); the staged copies are removed
+ * (a delete of committed rows costs little, where deleting rows of the open transaction
+ * rewrites them all at commit); the rows move into `name`, which the staging table replaces
+ * when it is empty (a rename: nothing copied), with `commit` in that last transaction. Until
+ * then `name` is as it was; a staging table left by a crash is dropped when the store opens.
+ */
+export const loadJsonlStaged = <E, R>(
+  atomic: Atomic,
+  name: string,
+  staging: string,
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+  metadata: AppendMetadata | undefined,
+  commit: (result: AppendResult) => Effect.Effect<void, E, R>,
+): Effect.Effect<AppendResult, QueryError | InvalidRecord | E, R> =>
+  Effect.gen(function* () {
+    if (files.length === 0) return { inserted: 0, duplicates: 0 }
+    const rows = yield* atomic((conn) =>
+      Effect.andThen(
+        runOn(conn, createTableSql(staging, "events", false)),
+        Effect.catch(
+          changedRows(conn, insertSql(staging, files, layout, events, undefined)),
+          loadError(files),
+        ),
+      ),
+    )
+    const staged = yield* atomic((conn) =>
+      checkAppended(conn, staging, "-1", files, layout, events),
+    )
+    return yield* atomic((conn) =>
+      Effect.gen(function* () {
+        let removed = staged.removed
+        const [held] = (yield* queryOn(conn, `SELECT count(*) FROM ${ident(name)}`)).rows[0] ?? [0]
+        if (Number(held) === 0) {
+          yield* runOn(conn, `DROP TABLE ${ident(name)}`)
+          yield* runOn(conn, `ALTER TABLE ${ident(staging)} RENAME TO ${ident(name)}`)
+        } else {
+          // the table filled meanwhile: the rows are copied in, and its own events win
+          const last = yield* lastRowid(conn, name)
+          yield* runOn(conn, `INSERT INTO ${ident(name)} SELECT * FROM ${ident(staging)}`)
+          removed += yield* dedupeAppendedEvents(conn, name, last, staged.range)
+        }
+        const result = yield* account(
+          conn,
+          name,
+          rows,
+          removed,
+          staged.range,
+          files,
+          events,
+          metadata,
+        )
+        yield* commit(result)
+        return result
+      }),
+    )
+  }).pipe(
+    Effect.ensuring(
+      Effect.ignore(atomic((conn) => runOn(conn, `DROP TABLE IF EXISTS ${ident(staging)}`))),
+    ),
+  )
 
 const day = (iso: string | null | undefined): string | null =>
   iso === null || iso === undefined ? null : iso.slice(0, 10)

@@ -18,6 +18,7 @@ import {
 import type { JsonlFile, JsonlLayout } from "../source.js"
 import { Readers, Writer } from "./connections.js"
 import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
+import { registerEventInsertId } from "./event-id.js"
 import {
   appendStream,
   eventSpoolLine,
@@ -27,7 +28,7 @@ import {
 } from "./ingest.js"
 import { budgetError, ingestionMemory } from "./ingest-memory.js"
 import { makeIntrospection } from "./introspection.js"
-import { loadJsonl } from "./jsonl.js"
+import { loadJsonl, loadJsonlStaged } from "./jsonl.js"
 import { ident, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
@@ -61,6 +62,7 @@ export const makeStorage = (
     const readers = new Readers(readerConns)
 
     if (!db.readOnly) {
+      registerEventInsertId(writer.conn)
       yield* Effect.mapError(
         Effect.gen(function* () {
           for (const sql of internalTablesSql) yield* runOn(writer.conn, sql)
@@ -172,17 +174,20 @@ export const makeStorage = (
         )
       })
 
-    const loadEventsJsonl = (
+    const loadEventsJsonl = <E = never, R = never>(
       name: string,
       given: ReadonlyArray<string | JsonlFile>,
       layout: JsonlLayout,
       options?: {
         readonly metadata?: Partial<TableMetadata>
         readonly events?: ReadonlyArray<string>
+        readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
       },
-    ): Effect.Effect<AppendResult, StorageError> =>
+    ): Effect.Effect<AppendResult, StorageError | E, R> =>
       Effect.suspend(() => {
         const files = given.map((f) => (typeof f === "string" ? { path: f } : f))
+        const metadata = appendMetadata(options?.metadata)
+        const commit = options?.commit ?? (() => Effect.void)
         return Effect.gen(function* () {
           yield* ensureWritable
           const actual = yield* existingType(name)
@@ -191,18 +196,29 @@ export const makeStorage = (
               new TableTypeMismatch({ table: name, expected: "events", actual }),
             )
           }
-          return yield* writer.atomic((conn) =>
+          const staged = !(yield* writer.held) && files.every((f) => f.copies === undefined)
+          // the writer held throughout: no other write comes between the staged transactions
+          return yield* writer.with((conn) =>
             Effect.scoped(
               Effect.andThen(
                 ingestionMemory(resources, conn),
-                loadJsonl(
-                  conn,
-                  name,
-                  files,
-                  layout,
-                  options?.events,
-                  appendMetadata(options?.metadata),
-                ),
+                staged
+                  ? loadJsonlStaged(
+                      (body) => writer.atomic(body),
+                      name,
+                      stagingName(name),
+                      files,
+                      layout,
+                      options?.events,
+                      metadata,
+                      commit,
+                    )
+                  : writer.atomic((conn) =>
+                      Effect.tap(
+                        loadJsonl(conn, name, files, layout, options?.events, metadata),
+                        commit,
+                      ),
+                    ),
               ),
             ),
           )
