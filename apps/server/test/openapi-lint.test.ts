@@ -2,15 +2,8 @@ import { spawnSync } from "node:child_process"
 import { readFileSync, writeFileSync } from "node:fs"
 import { createRequire } from "node:module"
 import { dirname, join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  cleanEnv,
-  type RunningServer,
-  removeDir,
-  requireBundle,
-  startServer,
-  tempDir,
-} from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { cleanEnv, serverForFile } from "./harness.js"
 
 // The served document, checked by an independent linter under its recommended rules.
 const require = createRequire(import.meta.url)
@@ -23,19 +16,7 @@ const version = JSON.parse(
   readFileSync(new URL("../package.json", import.meta.url), "utf8"),
 ).version
 
-let dir: string
-let server: RunningServer
-
-beforeAll(async () => {
-  requireBundle()
-  dir = tempDir()
-  server = await startServer({ db: join(dir, "data.duckdb") })
-})
-
-afterAll(async () => {
-  await server?.stop()
-  if (dir) removeDir(dir)
-})
+const served = serverForFile()
 
 interface LintReport {
   readonly totals: { readonly errors: number; readonly warnings: number }
@@ -48,23 +29,23 @@ interface LintReport {
 
 describe("the OpenAPI document", () => {
   it("names the server's version and license", async () => {
-    const { status, body } = await server.json("/openapi.json")
+    const { status, body } = await served.server.json("/openapi.json")
     expect(status).toBe(200)
     expect(body.info.version).toBe(version)
     expect(body.info.license.identifier).toBe("MIT")
   })
 
   it("passes Redocly's recommended rules with no error or warning", async () => {
-    const response = await server.call("/openapi.json")
+    const response = await served.server.call("/openapi.json")
     expect(response.status).toBe(200)
-    const file = join(dir, "openapi.json")
+    const file = join(served.dir, "openapi.json")
     writeFileSync(file, await response.text())
     // run in the temporary folder: no configuration file of the workspace applies
     const lint = spawnSync(
       process.execPath,
       [redocly, "lint", "--extends=recommended", "--format=json", file],
       {
-        cwd: dir,
+        cwd: served.dir,
         encoding: "utf8",
         timeout: 120_000,
         env: cleanEnv({ REDOCLY_TELEMETRY: "off", REDOCLY_SUPPRESS_NOTIFICATIONS: "true" }),
