@@ -3,37 +3,18 @@ import { once } from "node:events"
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  INSTALL_TIMEOUT_MS,
-  makeSandbox,
-  type Packed,
-  run,
-  type Sandbox,
-  shipped,
-} from "./helpers.js"
+import { describe, expect, it } from "vitest"
+import { INSTALL_TIMEOUT_MS, installForFile, run, shipped } from "./helpers.js"
 
 // The bundled front ends as a user gets them: packed, installed by npm outside the workspace,
 // and run through the commands npm links.
-let sandbox: Sandbox
-let project: string
-let cli: Packed
-let server: Packed
+const installed = installForFile(["@mixpanel-data/cli", "@mixpanel-data/server"])
 /** The database `mp` imports into and `mp-server` then serves. */
-let db: string
+const db = () => join(installed.root, "data.duckdb")
 
-beforeAll(async () => {
-  sandbox = makeSandbox()
-  cli = await sandbox.pack("@mixpanel-data/cli")
-  server = await sandbox.pack("@mixpanel-data/server")
-  project = await sandbox.install([cli.tarball, server.tarball])
-  db = join(sandbox.root, "data.duckdb")
-}, 2 * INSTALL_TIMEOUT_MS)
-
-afterAll(() => sandbox?.remove())
-
-const bin = (name: string) => join(project, "node_modules", ".bin", name)
-const mp = (args: ReadonlyArray<string>) => run(bin("mp"), args, { cwd: project, env: sandbox.env })
+const bin = (name: string) => join(installed.project, "node_modules", ".bin", name)
+const mp = (args: ReadonlyArray<string>) =>
+  run(bin("mp"), args, { cwd: installed.project, env: installed.env })
 
 /** Three Mixpanel export lines: two sign-ups and a purchase on 2024-03-01 (UTC). */
 const writeExport = (path: string) => {
@@ -49,12 +30,13 @@ const writeExport = (path: string) => {
 
 describe("the packed CLI and server", () => {
   it("hold their bundles, and depend at runtime on DuckDB alone", () => {
-    for (const [name, packed, command] of [
-      ["@mixpanel-data/cli", cli, "mp"],
-      ["@mixpanel-data/server", server, "mp-server"],
+    for (const [name, command] of [
+      ["@mixpanel-data/cli", "mp"],
+      ["@mixpanel-data/server", "mp-server"],
     ] as const) {
+      const packed = installed.packed(name)
       expect(packed.files.filter((file) => !shipped(file))).toEqual([])
-      const manifest = sandbox.manifest(name)
+      const manifest = installed.manifest(name)
       expect(Object.keys(manifest.dependencies ?? {})).toEqual(["@duckdb/node-api"])
       expect(manifest.peerDependencies).toBeUndefined()
       expect(packed.files).toContain(manifest.bin?.[command])
@@ -65,16 +47,16 @@ describe("the packed CLI and server", () => {
     "runs the installed mp: --version, an import and a query",
     async () => {
       const version = await mp(["--version"])
-      expect(version.stdout.trim()).toBe(sandbox.manifest("@mixpanel-data/cli").version)
+      expect(version.stdout.trim()).toBe(installed.manifest("@mixpanel-data/cli").version)
 
-      const file = join(sandbox.root, "export.jsonl")
+      const file = join(installed.root, "export.jsonl")
       writeExport(file)
-      await mp(["import", "events", file, "--db", db])
+      await mp(["import", "events", file, "--db", db()])
       const query = await mp([
         "query",
         "SELECT event_name, count(*) AS n FROM events GROUP BY 1 ORDER BY 1",
         "--db",
-        db,
+        db(),
         "--format",
         "json",
       ])
@@ -89,9 +71,9 @@ describe("the packed CLI and server", () => {
   it(
     "runs the installed mp-server over the imported database",
     async () => {
-      const child = spawn(bin("mp-server"), ["--db", db, "--port", "0"], {
-        cwd: project,
-        env: { ...sandbox.env, MP_SERVER_TOKEN: "install-check" },
+      const child = spawn(bin("mp-server"), ["--db", db(), "--port", "0"], {
+        cwd: installed.project,
+        env: { ...installed.env, MP_SERVER_TOKEN: "install-check" },
         stdio: ["ignore", "pipe", "inherit"],
       })
       const exited = new Promise<number | null>((done) => child.once("exit", done))

@@ -4,6 +4,7 @@ import { createRequire } from "node:module"
 import { tmpdir } from "node:os"
 import { dirname, join } from "node:path"
 import { promisify } from "node:util"
+import { afterAll, beforeAll } from "vitest"
 
 const exec = promisify(execFile)
 const require = createRequire(import.meta.url)
@@ -40,56 +41,79 @@ export interface Packed {
   readonly files: ReadonlyArray<string>
 }
 
-/** A temporary folder outside the workspace, with `packs/` for tarballs and `project/`. */
-export interface Sandbox {
+/** Packages installed as a user installs them; read its fields inside the tests. */
+export interface Installed {
+  /** The temporary folder outside the workspace that holds everything. */
   readonly root: string
-  /** `pnpm pack` of a workspace package, as publishing makes it. */
-  readonly pack: (name: string) => Promise<Packed>
-  /** An empty npm project with `specs` installed by npm; returns its folder. */
-  readonly install: (specs: ReadonlyArray<string>) => Promise<string>
-  /** The manifest of an installed package. */
-  readonly manifest: (name: string) => PackageJson
-  /** An environment without inherited MP_* variables, with HOME in the sandbox. */
+  /** The npm project the packages are installed in. */
+  readonly project: string
+  /** The environment to run installed commands in: no MP_* variables, HOME in `root`. */
   readonly env: NodeJS.ProcessEnv
-  readonly remove: () => void
+  readonly packed: (name: string) => Packed
+  /** The manifest of an installed package, as it was packed. */
+  readonly manifest: (name: string) => PackageJson
 }
 
-export const makeSandbox = (): Sandbox => {
-  const root = mkdtempSync(join(tmpdir(), "mp-install-"))
-  const packs = join(root, "packs")
-  const project = join(root, "project")
-  const home = join(root, "home")
-  for (const dir of [packs, project, home]) mkdirSync(dir)
+/** `pnpm pack` of a workspace package into `dest`, as publishing makes it. */
+const pack = async (name: string, dest: string): Promise<Packed> => {
+  const cwd = dirname(require.resolve(`${name}/package.json`))
+  const { stdout } = await run("pnpm", ["pack", "--json", "--pack-destination", dest], { cwd })
+  const out = JSON.parse(stdout) as { filename: string; files: Array<{ path: string }> }
+  return { tarball: out.filename, files: out.files.map((file) => file.path) }
+}
+
+/**
+ * For a test file: the workspace packages `names` packed, then installed by npm with the
+ * registry's `extra` specs into an empty project in a temporary folder, before the file's
+ * tests; the folder is removed after them.
+ */
+export const installForFile = (
+  names: ReadonlyArray<string>,
+  extra: ReadonlyArray<string> = [],
+): Installed => {
+  let root = ""
   const env: NodeJS.ProcessEnv = { NO_COLOR: "1" }
   for (const [key, value] of Object.entries(process.env)) {
     if (!key.startsWith("MP_")) env[key] = value
   }
-  env.HOME = home
+  const packed = new Map<string, Packed>()
+  const project = () => join(root, "project")
+
+  beforeAll(async () => {
+    root = mkdtempSync(join(tmpdir(), "mp-install-"))
+    env.HOME = join(root, "home")
+    const packs = join(root, "packs")
+    for (const dir of [packs, project(), env.HOME]) mkdirSync(dir)
+    for (const name of names) packed.set(name, await pack(name, packs))
+    writeFileSync(
+      join(project(), "package.json"),
+      JSON.stringify({ name: "install-check", private: true, type: "module" }),
+    )
+    const specs = [...extra, ...[...packed.values()].map((p) => p.tarball)]
+    await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...specs], {
+      cwd: project(),
+      env,
+    })
+  }, 2 * INSTALL_TIMEOUT_MS)
+  afterAll(() => {
+    if (root) rmSync(root, { recursive: true, force: true })
+  })
+
   return {
-    root,
-    pack: async (name) => {
-      const cwd = dirname(require.resolve(`${name}/package.json`))
-      const { stdout } = await run("pnpm", ["pack", "--json", "--pack-destination", packs], {
-        cwd,
-      })
-      const out = JSON.parse(stdout) as { filename: string; files: Array<{ path: string }> }
-      return { tarball: out.filename, files: out.files.map((file) => file.path) }
+    get root() {
+      return root
     },
-    install: async (specs) => {
-      writeFileSync(
-        join(project, "package.json"),
-        JSON.stringify({ name: "install-check", private: true, type: "module" }),
-      )
-      await run("npm", ["install", "--no-audit", "--no-fund", "--loglevel=error", ...specs], {
-        cwd: project,
-        env,
-      })
-      return project
+    get project() {
+      return project()
+    },
+    env,
+    packed: (name) => {
+      const found = packed.get(name)
+      if (found === undefined) throw new Error(`${name} was not packed`)
+      return found
     },
     manifest: (name) =>
-      JSON.parse(readFileSync(join(project, "node_modules", name, "package.json"), "utf8")),
-    env,
-    remove: () => rmSync(root, { recursive: true, force: true }),
+      JSON.parse(readFileSync(join(project(), "node_modules", name, "package.json"), "utf8")),
   }
 }
 
