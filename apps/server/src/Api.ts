@@ -151,7 +151,12 @@ const TableName = { name: Schema.String }
 const JobId = { id: Schema.String }
 
 export class SystemApi extends HttpApiGroup.make("system", { topLevel: true })
-  .add(HttpApiEndpoint.get("health", "/health", { success: Health }))
+  .add(
+    HttpApiEndpoint.get("health", "/health", { success: Health }).annotate(
+      OpenApi.Summary,
+      "Server status, memory and job counts",
+    ),
+  )
   .annotateMerge(
     OpenApi.annotations({ title: "System", description: "Liveness; no token needed." }),
   ) {}
@@ -161,18 +166,18 @@ export class TablesApi extends HttpApiGroup.make("tables")
     HttpApiEndpoint.get("list", "/tables", {
       success: Schema.Array(TableInfo),
       error: StorageFailure,
-    }),
+    }).annotate(OpenApi.Summary, "List the tables: name, type, rows, complete"),
     HttpApiEndpoint.get("get", "/tables/:name", {
       params: TableName,
       success: TableDetail,
       error: [TableNotFound, InvalidTableName, StorageFailure],
-    }),
+    }).annotate(OpenApi.Summary, "A table's columns and metadata"),
     HttpApiEndpoint.get("sample", "/tables/:name/sample", {
       params: TableName,
       query: { n: Schema.optional(PositiveInt) },
       success: Rows,
       error: [TableNotFound, InvalidTableName, QueryError, StorageFailure],
-    }),
+    }).annotate(OpenApi.Summary, "Random rows of a table"),
   )
   .middleware(Authorization)
   .annotateMerge(
@@ -189,7 +194,7 @@ export class QueryApi extends HttpApiGroup.make("query")
         Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv" })),
       ],
       error: [ForbiddenStatement, QueryError, QueryTimeout, StorageFailure],
-    }),
+    }).annotate(OpenApi.Summary, "Run a read-only SQL query"),
   )
   .middleware(Authorization)
   .annotateMerge(
@@ -206,19 +211,26 @@ export class JobsApi extends HttpApiGroup.make("jobs")
       payload: JobRequest,
       success: Job.pipe(HttpApiSchema.status(202)),
       error: [InvalidJob, ForbiddenPath, InvalidTableName],
-    }),
-    HttpApiEndpoint.get("list", "/jobs", { success: Schema.Array(Job) }),
-    HttpApiEndpoint.get("get", "/jobs/:id", { params: JobId, success: Job, error: JobNotFound }),
+    }).annotate(OpenApi.Summary, "Queue a fetch or import job"),
+    HttpApiEndpoint.get("list", "/jobs", { success: Schema.Array(Job) }).annotate(
+      OpenApi.Summary,
+      "List the jobs",
+    ),
+    HttpApiEndpoint.get("get", "/jobs/:id", {
+      params: JobId,
+      success: Job,
+      error: JobNotFound,
+    }).annotate(OpenApi.Summary, "A job's status, progress and result"),
     HttpApiEndpoint.get("events", "/jobs/:id/events", {
       params: JobId,
       success: Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/event-stream" })),
       error: JobNotFound,
-    }),
+    }).annotate(OpenApi.Summary, "Follow a job as server-sent events"),
     HttpApiEndpoint.delete("cancel", "/jobs/:id", {
       params: JobId,
       success: Job,
       error: JobNotFound,
-    }),
+    }).annotate(OpenApi.Summary, "Cancel a job"),
   )
   .middleware(Authorization)
   .annotateMerge(
@@ -240,5 +252,8 @@ export class Api extends HttpApi.make("mp-server")
       title: "mixpanel-data server",
       description:
         "Mixpanel events and profiles in DuckDB, over HTTP. Every route but /health needs `Authorization: Bearer <token>`.",
+      license: { name: "MIT", identifier: "MIT" },
+      // The document is served by the server it describes: its own origin.
+      servers: [{ url: "/", description: "The server that serves this document" }],
     }),
   ) {}

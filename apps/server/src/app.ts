@@ -3,7 +3,7 @@ import { NodeHttpServer } from "@effect/platform-node"
 import { Storage, storageLayer } from "@mixpanel-data/core"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
-import { HttpApiBuilder, HttpApiScalar } from "effect/http-api"
+import { HttpApiBuilder, HttpApiScalar, OpenApi } from "effect/http-api"
 import { Api } from "./Api.js"
 import { AuthorizationLive, RequestValidationLive, RequireTokenEverywhere } from "./auth.js"
 import { HandlersLive } from "./handlers.js"
@@ -34,13 +34,16 @@ export const serverLayer = (config: ServerConfigShape) => {
     Effect.flatMap(Storage, (storage) => makeJobs(makeJobWork(storage, config.spoolDir))),
   )
 
-  const ApiLive = HttpApiBuilder.layer(Api, { openapiPath: "/openapi.json" }).pipe(
+  // The document names the version of the server that serves it.
+  const api = Api.annotate(OpenApi.Version, config.version)
+
+  const ApiLive = HttpApiBuilder.layer(api, { openapiPath: "/openapi.json" }).pipe(
     Layer.provide(HandlersLive),
     Layer.provide([AuthorizationLive, RequestValidationLive]),
   )
 
   // Scalar's script is bundled with effect and inlined in the page: /docs works offline.
-  const DocsLive = HttpApiScalar.layer(Api, {
+  const DocsLive = HttpApiScalar.layer(api, {
     path: "/docs",
     scalar: { withDefaultFonts: false },
   })

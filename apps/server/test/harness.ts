@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll } from "vitest"
 
 export const SERVER = fileURLToPath(new URL("../dist/mp-server.js", import.meta.url))
 
@@ -103,6 +104,41 @@ export const startServer = (options: StartOptions): Promise<RunningServer> =>
   })
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
+
+export interface ServerFixture {
+  /** The temporary folder that holds the database. */
+  readonly dir: string
+  readonly server: RunningServer
+}
+
+/**
+ * A test file's server on a fresh database in a temporary folder: started before the file's
+ * tests, stopped and removed after them. Read its fields inside the tests.
+ */
+export const serverForFile = (args: ReadonlyArray<string> = []): ServerFixture => {
+  const fixture: { dir: string; server: RunningServer | undefined } = {
+    dir: "",
+    server: undefined,
+  }
+  beforeAll(async () => {
+    requireBundle()
+    fixture.dir = tempDir()
+    fixture.server = await startServer({ db: join(fixture.dir, "data.duckdb"), args })
+  })
+  afterAll(async () => {
+    await fixture.server?.stop()
+    if (fixture.dir) removeDir(fixture.dir)
+  })
+  return {
+    get dir() {
+      return fixture.dir
+    },
+    get server() {
+      if (fixture.server === undefined) throw new Error("the server starts before the tests")
+      return fixture.server
+    },
+  }
+}
 
 /** Reads a streamed body chunk by chunk, counting lines, never holding it whole. */
 export const countLines = async (

@@ -1,20 +1,7 @@
-import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type RunningServer, removeDir, requireBundle, startServer, tempDir } from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { serverForFile } from "./harness.js"
 
-let dir: string
-let server: RunningServer
-
-beforeAll(async () => {
-  requireBundle()
-  dir = tempDir()
-  server = await startServer({ db: join(dir, "data.duckdb"), args: ["--query-timeout-ms", "1500"] })
-})
-
-afterAll(async () => {
-  await server?.stop()
-  if (dir) removeDir(dir)
-})
+const served = serverForFile(["--query-timeout-ms", "1500"])
 
 const protectedRoutes: ReadonlyArray<readonly [string, string]> = [
   ["GET", "/tables"],
@@ -41,25 +28,25 @@ describe("authentication", () => {
     for (const headers of [
       {},
       { authorization: "Bearer wrong-token-value" },
-      { authorization: `Bearer ${server.token}x` },
-      { authorization: `Basic ${Buffer.from(`user:${server.token}`).toString("base64")}` },
-      { authorization: server.token },
+      { authorization: `Bearer ${served.server.token}x` },
+      { authorization: `Basic ${Buffer.from(`user:${served.server.token}`).toString("base64")}` },
+      { authorization: served.server.token },
     ]) {
-      const response = await fetch(`${server.url}${path}`, init(headers))
+      const response = await fetch(`${served.server.url}${path}`, init(headers))
       expect(response.status, JSON.stringify(headers)).toBe(401)
       const body: any = await response.json()
       expect(body._tag).toBe("Unauthorized")
       expect(typeof body.message).toBe("string")
-      expect(JSON.stringify(body)).not.toContain(server.token)
+      expect(JSON.stringify(body)).not.toContain(served.server.token)
     }
   })
 
   it("lets /health through without a token", async () => {
-    expect((await fetch(`${server.url}/health`)).status).toBe(200)
+    expect((await fetch(`${served.server.url}/health`)).status).toBe(200)
   })
 
   it("accepts the right token", async () => {
-    expect((await server.call("/tables")).status).toBe(200)
+    expect((await served.server.call("/tables")).status).toBe(200)
   })
 })
 
@@ -127,7 +114,7 @@ const forbidden: ReadonlyArray<readonly [string, string]> = [
 describe("the SQL guard", () => {
   it.each(forbidden)("refuses %s with 403 ForbiddenStatement", async (_name, sql) => {
     for (const format of ["json", "ndjson", "csv"]) {
-      const { status, body } = await server.query({ sql, format })
+      const { status, body } = await served.server.query({ sql, format })
       expect(status, `${sql} (${format}): ${JSON.stringify(body)}`).toBe(403)
       expect(body._tag).toBe("ForbiddenStatement")
       expect(body.reason.length).toBeGreaterThan(0)
@@ -147,36 +134,36 @@ describe("the SQL guard", () => {
       "SELECT json_extract('{\"a\": 1}', '$.a') AS a",
       "SELECT 1; ",
     ]) {
-      const { status, body } = await server.query({ sql })
+      const { status, body } = await served.server.query({ sql })
       expect(status, `${sql}: ${JSON.stringify(body)}`).toBe(200)
     }
   })
 
   it("answers bad SQL with 400 QueryError and DuckDB's message", async () => {
-    const syntax = await server.query({ sql: "SELEC 1" })
+    const syntax = await served.server.query({ sql: "SELEC 1" })
     expect(syntax.status).toBe(400)
     expect(syntax.body).toMatchObject({ _tag: "QueryError" })
     expect(syntax.body.message).toContain("syntax error")
-    const missing = await server.query({ sql: "SELECT * FROM no_such_table" })
+    const missing = await served.server.query({ sql: "SELECT * FROM no_such_table" })
     expect(missing.status).toBe(400)
     expect(missing.body.message).toContain("no_such_table")
-    const runtime = await server.query({ sql: "SELECT 'x'::INTEGER", format: "ndjson" })
+    const runtime = await served.server.query({ sql: "SELECT 'x'::INTEGER", format: "ndjson" })
     expect(runtime.status).toBe(400)
     expect(runtime.body._tag).toBe("QueryError")
-    const empty = await server.query({ sql: "   " })
+    const empty = await served.server.query({ sql: "   " })
     expect(empty.status).toBe(400)
   })
 
   it("cancels a query past the time limit with 408, and keeps answering", async () => {
     for (const format of ["json", "ndjson"]) {
-      const { status, body } = await server.query({
+      const { status, body } = await served.server.query({
         sql: "SELECT count(*) FROM range(1000000) a, range(1000000) b WHERE a.range + b.range = -1",
         format,
       })
       expect(status, JSON.stringify(body)).toBe(408)
       expect(body).toMatchObject({ _tag: "QueryTimeout", timeoutMs: 1500 })
     }
-    const after = await server.query({ sql: "SELECT 1 AS one" })
+    const after = await served.server.query({ sql: "SELECT 1 AS one" })
     expect(after.body.rows).toEqual([[1]])
   })
 })

@@ -1,34 +1,14 @@
-import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import {
-  countLines,
-  type RunningServer,
-  removeDir,
-  requireBundle,
-  startServer,
-  tempDir,
-} from "./harness.js"
+import { describe, expect, it } from "vitest"
+import { countLines, serverForFile } from "./harness.js"
 
-let dir: string
-let server: RunningServer
+const served = serverForFile()
 
-beforeAll(async () => {
-  requireBundle()
-  dir = tempDir()
-  server = await startServer({ db: join(dir, "data.duckdb") })
-})
-
-afterAll(async () => {
-  await server?.stop()
-  if (dir) removeDir(dir)
-})
-
-const health = async () => (await server.json("/health")).body
+const health = async () => (await served.server.json("/health")).body
 
 const MB = 1024 * 1024
 
 const post = (body: unknown) =>
-  server.call("/query", {
+  served.server.call("/query", {
     method: "POST",
     headers: { "content-type": "application/json" },
     body: JSON.stringify(body),
@@ -76,7 +56,7 @@ describe("streamed answers", () => {
 
   it("drops the query when the client goes away, and keeps serving", async () => {
     const controller = new AbortController()
-    const response = await server.call("/query", {
+    const response = await served.server.call("/query", {
       method: "POST",
       headers: { "content-type": "application/json" },
       body: JSON.stringify({ sql: "SELECT range FROM range(100000000)", format: "ndjson" }),
@@ -86,7 +66,7 @@ describe("streamed answers", () => {
     await reader.read()
     controller.abort()
     await reader.read().catch(() => undefined)
-    const { status, body } = await server.query({ sql: "SELECT 7 AS n" })
+    const { status, body } = await served.server.query({ sql: "SELECT 7 AS n" })
     expect(status).toBe(200)
     expect(body.rows).toEqual([[7]])
   })
