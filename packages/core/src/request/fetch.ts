@@ -190,13 +190,13 @@ export interface ImportSpec {
   readonly mode: WriteMode
   /** Events: only these names. */
   readonly events?: ReadonlyArray<string>
-  /** Events: the IANA zone of a legacy project's local times. */
+  /** The IANA zone of a legacy project's local times. */
   readonly timeZone?: string
 }
 
 /**
  * Reads an import of events or profiles from plain values: `table`, `mode` or
- * `append`/`replace`, and for events `events` and `timeZone`.
+ * `append`/`replace`, `timeZone`, and for events `events`.
  */
 export const parseImport = (
   kind: "events" | "profiles",
@@ -204,10 +204,10 @@ export const parseImport = (
   names?: FieldNames,
 ): Effect.Effect<ImportSpec, RequestError> =>
   Effect.gen(function* () {
-    const keys = ["table", "mode", "append", "replace"]
+    const keys = ["table", "mode", "append", "replace", "timeZone"]
     yield* onlyKeys(
       input,
-      kind === "events" ? [...keys, "events", "timeZone"] : keys,
+      kind === "events" ? [...keys, "events"] : keys,
       `an import of ${kind}`,
       names,
     )
