@@ -4,6 +4,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { createInterface } from "node:readline"
 import { fileURLToPath } from "node:url"
+import { afterAll, beforeAll } from "vitest"
 
 export const SERVER = fileURLToPath(new URL("../dist/mp-server.js", import.meta.url))
 
@@ -103,6 +104,30 @@ export const startServer = (options: StartOptions): Promise<RunningServer> =>
   })
 
 export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: true })
+
+/**
+ * A server for a test file: started before its tests on a database in a fresh folder
+ * (`options` may put files there first), stopped after them, the folder removed.
+ */
+export const useServer = (
+  options: (dir: string) => Omit<StartOptions, "db"> = () => ({}),
+): (() => RunningServer) => {
+  let dir: string | undefined
+  let server: RunningServer | undefined
+  beforeAll(async () => {
+    requireBundle()
+    dir = tempDir()
+    server = await startServer({ db: join(dir, "data.duckdb"), ...options(dir) })
+  })
+  afterAll(async () => {
+    await server?.stop()
+    if (dir) removeDir(dir)
+  })
+  return () => {
+    if (server === undefined) throw new Error("the server is not started")
+    return server
+  }
+}
 
 /** Reads a streamed body chunk by chunk, counting lines, never holding it whole. */
 export const countLines = async (

@@ -1,28 +1,14 @@
 import { mkdirSync } from "node:fs"
 import { join } from "node:path"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
+import { describe, expect, it } from "vitest"
 import { writeEvents } from "./fixtures.js"
-import {
-  cleanEnv,
-  postJob,
-  type RunningServer,
-  removeDir,
-  requireBundle,
-  startServer,
-  tempDir,
-} from "./harness.js"
+import { cleanEnv, postJob, useServer } from "./harness.js"
 
-let dir: string
-let server: RunningServer
-
-beforeAll(async () => {
-  requireBundle()
-  dir = tempDir()
+const server = useServer((dir) => {
   const imports = join(dir, "imports")
   mkdirSync(imports)
   writeEvents(imports, "events.jsonl", 10)
-  server = await startServer({
-    db: join(dir, "data.duckdb"),
+  return {
     args: ["--import-dir", imports],
     // Credentials are set, so every refusal below is the request's own; the address is closed,
     // so a job queued by mistake could not fetch anything either.
@@ -33,12 +19,7 @@ beforeAll(async () => {
       MP_PROJECT_ID: "1",
       MP_SERVER_TOKEN: "job-requests-token",
     }),
-  })
-})
-
-afterAll(async () => {
-  await server?.stop()
-  if (dir) removeDir(dir)
+  }
 })
 
 const events = { source: "mixpanel", kind: "events", table: "ev" }
@@ -82,20 +63,20 @@ describe("POST /jobs checks the request before queuing it", () => {
   it("answers 400 with the field and the reason for every invalid request", async () => {
     for (const [request, tag, field, reason] of invalid) {
       const what = JSON.stringify(request)
-      const { status, body } = await postJob(server, request)
+      const { status, body } = await postJob(server(), request)
       expect(status, what).toBe(400)
       expect(body._tag, what).toBe(tag)
       expect(body.message, what).toMatch(reason)
       if (field !== undefined) expect(body.field, what).toBe(field)
     }
     // Nothing was queued, nothing ran, no table appeared.
-    expect((await server.json("/jobs")).body).toEqual([])
-    expect((await server.json("/health")).body.jobs).toEqual({ queued: 0, running: 0 })
-    expect((await server.json("/tables")).body).toEqual([])
+    expect((await server().json("/jobs")).body).toEqual([])
+    expect((await server().json("/health")).body.jobs).toEqual({ queued: 0, running: 0 })
+    expect((await server().json("/tables")).body).toEqual([])
   })
 
   it("queues a valid request, showing what was asked", async () => {
-    const { status, body } = await postJob(server, { ...files, mode: "append" })
+    const { status, body } = await postJob(server(), { ...files, mode: "append" })
     expect(status, JSON.stringify(body)).toBe(202)
     expect(body.request).toMatchObject({ table: "imported", mode: "append" })
     expect(body.progress).toMatchObject({ unitsDone: 0, retries: 0, etaMs: null })
