@@ -114,12 +114,17 @@ export const make = (work: JobWork) =>
         const exit = yield* Fiber.await(fiber)
         entry.fiber = undefined
         const finishedAt = new Date().toISOString()
+        // Nothing is left of a finished job; a stopped one has no time left to tell.
+        const ended = (etaMs: number | null) => ({
+          finishedAt,
+          progress: { ...entry.job.progress, waiting: null, etaMs },
+        })
         if (Exit.isSuccess(exit)) {
-          yield* update(entry, { status: "succeeded", finishedAt, result: { ...exit.value } })
+          yield* update(entry, { status: "succeeded", ...ended(0), result: { ...exit.value } })
         } else if (Cause.hasInterruptsOnly(exit.cause)) {
-          yield* update(entry, { status: "cancelled", finishedAt })
+          yield* update(entry, { status: "cancelled", ...ended(null) })
         } else {
-          yield* update(entry, { status: "failed", finishedAt, error: failureOf(exit.cause) })
+          yield* update(entry, { status: "failed", ...ended(null), error: failureOf(exit.cause) })
         }
         forgetOld()
       })

@@ -108,6 +108,7 @@ describe("fetch jobs against the simulator", () => {
     const cancelled = await server.json(`/jobs/${events.body.id}`, { method: "DELETE" })
     expect(cancelled.status).toBe(200)
     expect(cancelled.body.status).toBe("cancelled")
+    expect(cancelled.body.progress.etaMs).toBeNull()
 
     // The table holds exactly the committed days and says it is incomplete.
     const { body: tables } = await server.json("/tables")
