@@ -51,7 +51,7 @@ const integer =
 const modeOptions = (cmd: Command): Command =>
   cmd
     .addOption(new Option("--append", "add to an existing table (duplicates are dropped)"))
-    .addOption(new Option("--replace", "rebuild the table atomically").conflicts("append"))
+    .addOption(new Option("--replace", "rebuild the table atomically"))
 
 export const buildProgram = (): Command => {
   const program = new Command("mp")
@@ -94,13 +94,13 @@ ${exitCodeHelp}`,
       .command("events")
       .description("fetch events, one committed partition per day (resumable)")
       .argument("[table]", "table name", "events")
-      .requiredOption("--from <date>", "first day, YYYY-MM-DD")
-      .requiredOption("--to <date>", "last day, YYYY-MM-DD (inclusive)")
+      .option("--from <date>", "first day, YYYY-MM-DD (required)")
+      .option("--to <date>", "last day, YYYY-MM-DD, inclusive (required)")
       .option("--events <names>", "only these event names (comma separated)", list)
       .option("--where <expr>", 'Mixpanel filter expression, e.g. properties["$os"]=="iOS"')
-      .option("--limit <n>", "at most this many events per request", integer("--limit", 1))
-      .option("--lookback <days>", "refetch the last N days of the table", integer("--lookback", 1))
-      .option("--workers <n>", "day chunks fetched at once", integer("--workers", 1))
+      .option("--limit <n>", "at most this many events per request (up to 100000)")
+      .option("--lookback <days>", "refetch the last N days of the range, replacing them")
+      .option("--workers <n>", "day chunks fetched at once")
       .option(
         "--project-timezone <zone>",
         "IANA zone of a legacy project (env MP_PROJECT_TIMEZONE)",
@@ -115,7 +115,7 @@ ${exitCodeHelp}`,
       .description("fetch user (or group) profiles")
       .argument("[table]", "table name", "profiles")
       .option("--where <expr>", "Mixpanel filter expression over profile properties")
-      .option("--cohort <id>", "only members of this cohort", integer("--cohort", 0))
+      .option("--cohort <id>", "only members of this cohort")
       .option("--output-properties <names>", "only these properties (comma separated)", list)
       .option("--distinct-id <id>", "only this profile (repeatable)", repeat)
       .option("--group <id>", "group profiles of this data group id")

@@ -1,4 +1,10 @@
-import type { ProgressEvent, ProgressReporter } from "@mixpanel-data/core"
+import {
+  emptyProgress,
+  type ProgressReporter,
+  type ProgressState,
+  progressEtaMs,
+  trackProgress,
+} from "@mixpanel-data/core"
 import { Effect } from "effect"
 
 const number = new Intl.NumberFormat("en-US")
@@ -15,11 +21,20 @@ const bytes = (n: number): string => {
   return `${v.toFixed(1)} ${units[i]}`
 }
 
+const two = (n: number) => String(n).padStart(2, "0")
+
 const clock = (epochMs: number): string => {
   const d = new Date(epochMs)
-  return [d.getHours(), d.getMinutes(), d.getSeconds()]
-    .map((n) => String(n).padStart(2, "0"))
-    .join(":")
+  return [d.getHours(), d.getMinutes(), d.getSeconds()].map(two).join(":")
+}
+
+/** `45s`, `3m 05s`, `2h 04m`. */
+export const duration = (ms: number): string => {
+  const seconds = Math.ceil(ms / 1000)
+  if (seconds < 60) return `${seconds}s`
+  const minutes = Math.floor(seconds / 60)
+  if (minutes < 60) return `${minutes}m ${two(seconds % 60)}s`
+  return `${Math.floor(minutes / 60)}h ${two(minutes % 60)}m`
 }
 
 export interface ProgressView {
@@ -30,21 +45,10 @@ export interface ProgressView {
   readonly clear: () => void
 }
 
-interface State {
-  unit: string
-  total: number | undefined
-  done: number
-  rows: number
-  bytes: number
-  stored: number
-  waitingUntil: number | undefined
-  waitingReason: string | undefined
-  retries: number
-}
-
 /**
- * Renders progress events on stderr: one redrawn line on a terminal, an occasional plain line
- * otherwise (and whenever the scheduler starts waiting), nothing when disabled.
+ * Renders progress on stderr: one redrawn line on a terminal, an occasional plain line
+ * otherwise (and whenever the scheduler starts waiting), nothing when disabled. The events are
+ * folded by core's progress state, as the server's job status folds them.
  */
 export const makeProgressView = (
   label: string,
@@ -61,111 +65,86 @@ export const makeProgressView = (
   }
   const tty = out.isTTY === true
   const started = Date.now()
-  const state: State = {
-    unit: "days",
-    total: undefined,
-    done: 0,
-    rows: 0,
-    bytes: 0,
-    stored: 0,
-    waitingUntil: undefined,
-    waitingReason: undefined,
-    retries: 0,
-  }
+  let state: ProgressState = emptyProgress
   let lastDraw = 0
   let lastPlain = started
   let drawn = false
 
-  const line = (): string => {
-    const elapsed = Math.max(0.001, (Date.now() - started) / 1000)
-    const rows = Math.max(state.rows, state.stored)
+  const line = (now: number): string => {
+    const elapsed = Math.max(0.001, (now - started) / 1000)
+    const rows = Math.max(state.rowsReceived, state.rowsStored)
     const parts: string[] = []
-    if (state.total !== undefined) {
+    const total = state.unitsTotal
+    if (total !== null) {
       if (tty) {
         const width = 20
-        const filled = Math.round((state.done / Math.max(1, state.total)) * width)
+        const filled = Math.min(width, Math.round((state.unitsDone / Math.max(1, total)) * width))
         parts.push(`${"█".repeat(filled)}${"░".repeat(width - filled)}`)
       }
-      parts.push(`${state.done}/${state.total} ${state.unit}`)
+      parts.push(`${state.unitsDone}/${total} ${state.unit ?? "days"}`)
     }
     parts.push(`${number.format(rows)} rows`)
-    if (state.bytes > 0) parts.push(bytes(state.bytes))
+    if (state.bytesReceived > 0) parts.push(bytes(state.bytesReceived))
     parts.push(`${number.format(Math.round(rows / elapsed))} rows/s`)
+    const eta = progressEtaMs(state, now)
+    if (eta !== null && total !== null && state.unitsDone < total) {
+      parts.push(`ETA ${duration(eta)}`)
+    }
     if (state.retries > 0) parts.push(`${state.retries} retried`)
-    if (state.waitingUntil !== undefined && state.waitingUntil > Date.now()) {
-      parts.push(`waiting for rate limit (resumes ${clock(state.waitingUntil)})`)
-    } else if (state.waitingReason !== undefined && state.waitingUntil === undefined) {
+    const waiting = state.waiting
+    if (waiting?.until != null && waiting.until > now) {
+      parts.push(`waiting for rate limit (resumes ${clock(waiting.until)})`)
+    } else if (waiting !== null && waiting.until === null) {
       parts.push("waiting for rate limit")
     }
     return `${label} ${parts.join(" · ")}`
   }
 
-  const draw = (force: boolean) => {
-    const now = Date.now()
+  const draw = (force: boolean, now: number) => {
     if (tty) {
       if (!force && now - lastDraw < 100) return
       lastDraw = now
       const columns = out.columns ?? 120
-      const text = line()
+      const text = line(now)
       out.write(`\r\u001b[2K${text.length > columns - 1 ? text.slice(0, columns - 1) : text}`)
       drawn = true
     } else if (force || now - lastPlain >= 5000) {
       lastPlain = now
-      out.write(`${line()}\n`)
+      out.write(`${line(now)}\n`)
     }
   }
 
-  const apply = (event: ProgressEvent) => {
-    switch (event._tag) {
-      case "Planned":
-        state.unit = event.unit
-        state.total = event.total
-        draw(true)
-        return
-      case "Received":
-        state.rows = Math.max(state.rows, event.rows)
-        state.bytes = Math.max(state.bytes, event.bytes)
-        state.waitingUntil = undefined
-        state.waitingReason = undefined
-        draw(false)
-        return
-      case "Stored":
-        state.stored = Math.max(state.stored, event.rows)
-        draw(false)
-        return
-      case "UnitDone":
-        state.done++
-        draw(false)
-        return
-      case "Waiting": {
-        const fresh = state.waitingReason === undefined || state.waitingUntil !== event.until
-        state.waitingReason = event.reason
-        state.waitingUntil = event.until
-        draw(fresh)
-        return
+  const reporter = trackProgress((next, event, now) =>
+    Effect.sync(() => {
+      const before = state
+      state = next
+      switch (event._tag) {
+        case "Planned":
+          return draw(true, now)
+        case "Waiting":
+          // A new wait, or a new end to it, is worth a line of its own.
+          return draw(before.waiting === null || before.waiting.until !== next.waiting?.until, now)
+        case "Retrying":
+          if (options.verbose) {
+            if (tty && drawn) out.write("\r\u001b[2K")
+            out.write(`retry ${event.attempt} of ${event.what}: ${event.reason}\n`)
+            drawn = false
+          }
+          return draw(false, now)
+        default:
+          return draw(false, now)
       }
-      case "Retrying":
-        state.retries++
-        if (options.verbose) {
-          if (tty && drawn) out.write("\r\u001b[2K")
-          out.write(`retry ${event.attempt} of ${event.what}: ${event.reason}\n`)
-          drawn = false
-        }
-        draw(false)
-    }
-  }
+    }),
+  )
 
   return {
-    reporter: { report: (event) => Effect.sync(() => apply(event)) },
+    reporter,
     finish: () => {
-      state.waitingUntil = undefined
-      state.waitingReason = undefined
+      state = { ...state, waiting: null }
+      draw(true, Date.now())
       if (tty) {
-        draw(true)
         out.write("\n")
         drawn = false
-      } else {
-        draw(true)
       }
     },
     clear: () => {

@@ -1,4 +1,10 @@
-import { TableInfo, TableMetadata, TableSchema } from "@mixpanel-data/core"
+import {
+  ProgressSnapshot,
+  TableInfo,
+  TableMetadata,
+  TableSchema,
+  writeModes,
+} from "@mixpanel-data/core"
 import { Context, Schema } from "effect"
 import {
   HttpApi,
@@ -44,7 +50,9 @@ export class RequestValidation extends HttpApiMiddleware.Service<RequestValidati
 ) {}
 
 const PositiveInt = Schema.Int.check(Schema.isGreaterThanOrEqualTo(1))
-const Day = Schema.String.check(Schema.isPattern(/^\d{4}-\d{2}-\d{2}$/))
+/** A calendar day; the request layer checks it, as every other field of a job. */
+const Day = Schema.String.annotate({ format: "date", description: "YYYY-MM-DD" })
+const WholeNumber = Schema.Number.annotate({ description: "a whole number" })
 
 export const Column = Schema.Struct({ name: Schema.String, type: Schema.String })
 
@@ -94,23 +102,28 @@ export const QueryRequest = Schema.Struct({
 })
 export type QueryRequest = typeof QueryRequest.Type
 
+/**
+ * A job as posted. The schema gives the fields' types; what they must hold (real days, a range
+ * in order, a table name, bounds) is checked by core's request layer, before the job is queued.
+ */
 export const JobRequest = Schema.Struct({
   source: Schema.Literals(["mixpanel", "file"]),
   kind: Schema.Literals(["events", "profiles"]),
   table: Schema.String,
-  /** Events: inclusive `YYYY-MM-DD` range (Mixpanel source). */
+  /** Events: inclusive `YYYY-MM-DD` range (Mixpanel source); both required. */
   from: Schema.optional(Day),
   to: Schema.optional(Day),
   /** What to do when the table exists: fail (create), add a range (append), rebuild (replace). */
-  mode: Schema.optional(Schema.Literals(["create", "append", "replace"])),
-  /** Events: refetch the table's last N days and replace them. */
-  lookbackDays: Schema.optional(PositiveInt),
+  mode: Schema.optional(Schema.String.annotate({ description: writeModes.join(" | ") })),
+  /** Events: refetch the last N days of `from..to` and replace them. */
+  lookbackDays: Schema.optional(WholeNumber),
   /** File source: files or folders, inside the server's import folder. */
   paths: Schema.optional(Schema.Array(Schema.String)),
   events: Schema.optional(Schema.Array(Schema.String)),
   where: Schema.optional(Schema.String),
-  limit: Schema.optional(PositiveInt),
-  cohortId: Schema.optional(PositiveInt),
+  /** Events: at most this many per request (up to 100000). */
+  limit: Schema.optional(WholeNumber),
+  cohortId: Schema.optional(WholeNumber),
   outputProperties: Schema.optional(Schema.Array(Schema.String)),
   distinctIds: Schema.optional(Schema.Array(Schema.String)),
   groupId: Schema.optional(Schema.String),
@@ -120,18 +133,8 @@ export type JobRequest = typeof JobRequest.Type
 export const JobStatus = Schema.Literals(["queued", "running", "succeeded", "failed", "cancelled"])
 export type JobStatus = typeof JobStatus.Type
 
-export const JobProgress = Schema.Struct({
-  unit: Schema.NullOr(Schema.String),
-  unitsTotal: Schema.NullOr(Schema.Number),
-  unitsDone: Schema.Number,
-  rowsReceived: Schema.Number,
-  bytesReceived: Schema.Number,
-  rowsStored: Schema.Number,
-  /** Set while the scheduler holds requests back for the upstream's rate limits. */
-  waiting: Schema.NullOr(
-    Schema.Struct({ reason: Schema.String, until: Schema.NullOr(Schema.Number) }),
-  ),
-})
+/** Days (or pages, files) done of the total, rows, bytes, the current wait and the time left. */
+export const JobProgress = ProgressSnapshot
 export type JobProgress = typeof JobProgress.Type
 
 export const Job = Schema.Struct({

@@ -1,7 +1,14 @@
 import { randomUUID } from "node:crypto"
-import { Progress, type ProgressEvent } from "@mixpanel-data/core"
+import {
+  emptyProgress,
+  Progress,
+  type ProgressState,
+  progressSnapshot,
+  trackProgress,
+} from "@mixpanel-data/core"
 import {
   Cause,
+  Clock,
   Context,
   Deferred,
   Effect,
@@ -13,12 +20,13 @@ import {
   type Scope,
   Stream,
 } from "effect"
-import type { Job, JobProgress, JobRequest, JobStatus } from "./Api.js"
+import type { Job, JobStatus } from "./Api.js"
 import { JobNotFound } from "./errors.js"
+import type { JobSpec, ValidJob } from "./job-requests.js"
 
 /** Runs one job's work; the manager provides the Progress sink and handles cancellation. */
 export type JobWork = (
-  request: JobRequest,
+  spec: JobSpec,
 ) => Effect.Effect<
   Readonly<Record<string, unknown>>,
   { readonly _tag: string; readonly message: string },
@@ -26,8 +34,8 @@ export type JobWork = (
 >
 
 export interface JobsShape {
-  /** Queues an already validated request (FIFO; one job writes at a time). */
-  readonly submit: (request: JobRequest) => Effect.Effect<Job>
+  /** Queues an already validated job (FIFO; one job writes at a time). */
+  readonly submit: (job: ValidJob) => Effect.Effect<Job>
   readonly get: (id: string) => Effect.Effect<Job, JobNotFound>
   readonly list: Effect.Effect<ReadonlyArray<Job>>
   /** Queued: dropped. Running: interrupted, and this waits until the work has stopped. */
@@ -45,38 +53,14 @@ const keepFinished = 200
 
 interface Entry {
   job: Job
+  readonly spec: JobSpec
+  /** The folded progress events of a running job (its ETA is worked out when read). */
+  progress: () => ProgressState
   /** Completed and replaced on every change: waiters wake up and read the latest snapshot. */
   changed: Deferred.Deferred<void>
   fiber: Fiber.Fiber<unknown, unknown> | undefined
   /** Completed when the job reached a terminal state. */
   done: Deferred.Deferred<void>
-}
-
-const emptyProgress: JobProgress = {
-  unit: null,
-  unitsTotal: null,
-  unitsDone: 0,
-  rowsReceived: 0,
-  bytesReceived: 0,
-  rowsStored: 0,
-  waiting: null,
-}
-
-const applyProgress = (progress: JobProgress, event: ProgressEvent): JobProgress => {
-  switch (event._tag) {
-    case "Planned":
-      return { ...progress, unit: event.unit, unitsTotal: event.total }
-    case "Received":
-      return { ...progress, rowsReceived: event.rows, bytesReceived: event.bytes, waiting: null }
-    case "Stored":
-      return { ...progress, rowsStored: event.rows }
-    case "UnitDone":
-      return { ...progress, unitsDone: progress.unitsDone + 1, waiting: null }
-    case "Waiting":
-      return { ...progress, waiting: { reason: event.reason, until: event.until ?? null } }
-    case "Retrying":
-      return progress
-  }
 }
 
 const failureOf = (cause: Cause.Cause<{ readonly _tag: string; readonly message: string }>) => {
@@ -119,25 +103,28 @@ export const make = (work: JobWork) =>
       Effect.gen(function* () {
         if (entry.job.status !== "queued") return
         yield* update(entry, { status: "running", startedAt: new Date().toISOString() })
-        const reporter = {
-          report: (event: ProgressEvent) =>
-            Effect.suspend(() =>
-              update(entry, { progress: applyProgress(entry.job.progress, event) }),
-            ),
-        }
+        const reporter = trackProgress((state, _event, now) =>
+          update(entry, { progress: progressSnapshot(state, now) }),
+        )
+        entry.progress = reporter.current
         const fiber = yield* Effect.forkChild(
-          Effect.scoped(work(entry.job.request)).pipe(Effect.provideService(Progress, reporter)),
+          Effect.scoped(work(entry.spec)).pipe(Effect.provideService(Progress, reporter)),
         )
         entry.fiber = fiber
         const exit = yield* Fiber.await(fiber)
         entry.fiber = undefined
         const finishedAt = new Date().toISOString()
+        // Nothing is left of a finished job; a stopped one has no time left to tell.
+        const ended = (etaMs: number | null) => ({
+          finishedAt,
+          progress: { ...entry.job.progress, waiting: null, etaMs },
+        })
         if (Exit.isSuccess(exit)) {
-          yield* update(entry, { status: "succeeded", finishedAt, result: { ...exit.value } })
+          yield* update(entry, { status: "succeeded", ...ended(0), result: { ...exit.value } })
         } else if (Cause.hasInterruptsOnly(exit.cause)) {
-          yield* update(entry, { status: "cancelled", finishedAt })
+          yield* update(entry, { status: "cancelled", ...ended(null) })
         } else {
-          yield* update(entry, { status: "failed", finishedAt, error: failureOf(exit.cause) })
+          yield* update(entry, { status: "failed", ...ended(null), error: failureOf(exit.cause) })
         }
         forgetOld()
       })
@@ -153,7 +140,7 @@ export const make = (work: JobWork) =>
       scope,
     )
 
-    const submit = (request: JobRequest) =>
+    const submit = ({ request, spec }: ValidJob) =>
       Effect.gen(function* () {
         const entry: Entry = {
           job: {
@@ -163,10 +150,12 @@ export const make = (work: JobWork) =>
             createdAt: new Date().toISOString(),
             startedAt: null,
             finishedAt: null,
-            progress: emptyProgress,
+            progress: progressSnapshot(emptyProgress, 0),
             result: null,
             error: null,
           },
+          spec,
+          progress: () => emptyProgress,
           changed: yield* Deferred.make<void>(),
           done: yield* Deferred.make<void>(),
           fiber: undefined,
@@ -212,10 +201,21 @@ export const make = (work: JobWork) =>
       return { queued, running }
     })
 
+    /** A running job's progress is as of now: its time left counts down between events. */
+    const current = (entry: Entry, now: number): Job =>
+      entry.job.status === "running"
+        ? { ...entry.job, progress: progressSnapshot(entry.progress(), now) }
+        : entry.job
+
     return Jobs.of({
       submit,
-      get: (id) => Effect.map(lookup(id), (e) => e.job),
-      list: Effect.sync(() => [...entries.values()].map((e) => e.job)),
+      get: (id) =>
+        Effect.flatMap(lookup(id), (e) =>
+          Effect.map(Clock.currentTimeMillis, (now) => current(e, now)),
+        ),
+      list: Effect.map(Clock.currentTimeMillis, (now) =>
+        [...entries.values()].map((e) => current(e, now)),
+      ),
       cancel,
       changes,
       counts,

@@ -56,10 +56,13 @@ export class JobNotFound extends Schema.TaggedError<JobNotFound>()(
   { httpApiStatus: 404 },
 ) {}
 
-/** A job request that cannot run as given (missing dates, no credentials, ...). */
+/**
+ * A job request that cannot run as given (missing dates, no credentials, ...); `field` names
+ * the request's field at fault, when one is.
+ */
 export class InvalidJob extends Schema.TaggedError<InvalidJob>()(
   "InvalidJob",
-  { message: Schema.String },
+  { message: Schema.String, field: Schema.optional(Schema.String) },
   { httpApiStatus: 400 },
 ) {}
 

@@ -88,9 +88,7 @@ export const JobsHandlers = HttpApiBuilder.group(Api, "jobs", (handlers) =>
     const jobs = yield* Jobs
     const config = yield* ServerConfig
     return handlers
-      .handle("create", ({ payload }) =>
-        Effect.flatMap(validateJob(payload, config), (request) => jobs.submit(request)),
-      )
+      .handle("create", ({ payload }) => Effect.flatMap(validateJob(payload, config), jobs.submit))
       .handle("list", () => jobs.list)
       .handle("get", ({ params }) => jobs.get(params.id))
       .handle("cancel", ({ params }) => jobs.cancel(params.id))

@@ -1,12 +1,37 @@
 import { realpathSync } from "node:fs"
 import { isAbsolute, relative, resolve } from "node:path"
+import {
+  type EventsFetch,
+  type ImportSpec,
+  type ProfilesFetch,
+  parseEventsFetch,
+  parseImport,
+  parseProfilesFetch,
+  type RequestError,
+} from "@mixpanel-data/core"
 import { mixpanelConfigFromEnv } from "@mixpanel-data/mixpanel-source"
 import { Effect } from "effect"
 import type { JobRequest } from "./Api.js"
 import { ForbiddenPath, InvalidJob, InvalidTableName } from "./errors.js"
 import type { ServerConfigShape } from "./ServerConfig.js"
 
-const tableNamePattern = /^[A-Za-z0-9_]+$/
+/** What a job does, read from its request by core's request layer. */
+export type JobSpec =
+  | { readonly _tag: "FetchEvents"; readonly fetch: EventsFetch }
+  | { readonly _tag: "FetchProfiles"; readonly fetch: ProfilesFetch }
+  | {
+      readonly _tag: "Import"
+      readonly kind: "events" | "profiles"
+      readonly spec: ImportSpec
+      /** Resolved, inside the import folder. */
+      readonly paths: ReadonlyArray<string>
+    }
+
+/** A job that can run: the request as it is shown, and what it does. */
+export interface ValidJob {
+  readonly request: JobRequest
+  readonly spec: JobSpec
+}
 
 const within = (root: string, path: string) => {
   const rel = relative(root, path)
@@ -15,64 +40,20 @@ const within = (root: string, path: string) => {
 
 const errorText = (error: unknown) => (error instanceof Error ? error.message : String(error))
 
-/**
- * Checks a job before it is queued, so a request that cannot run fails at once with a clear
- * error instead of later in the queue. File paths are resolved (symlinks too) and must stay
- * inside the server's import folder.
- */
-export const validateJob = (
-  request: JobRequest,
-  config: ServerConfigShape,
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): Effect.Effect<JobRequest, InvalidJob | ForbiddenPath | InvalidTableName> =>
+/** The request layer's failures as the API answers them (400). */
+const asHttp = (error: RequestError): InvalidJob | InvalidTableName =>
+  error._tag === "InvalidTableName"
+    ? new InvalidTableName({ message: error.message, name: error.name })
+    : new InvalidJob({ message: error.message, field: error.field })
+
+/** The import folder's real paths of a file job's `paths`. */
+const resolvePaths = (paths: ReadonlyArray<string>, config: ServerConfigShape) =>
   Effect.gen(function* () {
-    if (!tableNamePattern.test(request.table) || request.table.startsWith("_")) {
-      return yield* new InvalidTableName({
-        message: `Invalid table name "${request.table}": use letters, digits and underscores, not starting with "_".`,
-        name: request.table,
-      })
-    }
-    if (request.lookbackDays !== undefined && request.kind !== "events") {
-      return yield* new InvalidJob({ message: "lookbackDays applies to events jobs only." })
-    }
-    if (request.from !== undefined && request.to !== undefined && request.from > request.to) {
-      return yield* new InvalidJob({
-        message: `from (${request.from}) is after to (${request.to}).`,
-      })
-    }
-
-    if (request.source === "mixpanel") {
-      if (request.paths !== undefined) {
-        return yield* new InvalidJob({ message: "paths applies to file jobs only." })
-      }
-      if (
-        request.kind === "events" &&
-        request.lookbackDays === undefined &&
-        (request.from === undefined || request.to === undefined)
-      ) {
-        return yield* new InvalidJob({
-          message: "Mixpanel events jobs need from and to (YYYY-MM-DD), or lookbackDays.",
-        })
-      }
-      const problem = yield* Effect.sync(() => {
-        try {
-          mixpanelConfigFromEnv(env)
-          return undefined
-        } catch (error) {
-          return errorText(error)
-        }
-      })
-      if (problem !== undefined) {
-        return yield* new InvalidJob({
-          message: `Mixpanel credentials are not configured on the server: ${problem}. Set MP_USERNAME, MP_SECRET and MP_PROJECT_ID in the server's environment.`,
-        })
-      }
-      return request
-    }
-
-    const paths = request.paths ?? []
     if (paths.length === 0) {
-      return yield* new InvalidJob({ message: "File jobs need paths: files or folders to import." })
+      return yield* new InvalidJob({
+        message: "File jobs need paths: files or folders to import.",
+        field: "paths",
+      })
     }
     const importDir = config.options.importDir
     if (importDir === undefined) {
@@ -104,5 +85,48 @@ export const validateJob = (
       }
       resolved.push(real)
     }
-    return { ...request, paths: resolved }
+    return resolved
+  })
+
+/**
+ * Checks a job before it is queued, so a request that cannot run fails at once with a clear
+ * error (400, naming the field) instead of later in the queue. Its fields are read by core's
+ * request layer, as the command line's flags are. File paths are resolved (symlinks too) and
+ * must stay inside the server's import folder.
+ */
+export const validateJob = (
+  request: JobRequest,
+  config: ServerConfigShape,
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): Effect.Effect<ValidJob, InvalidJob | ForbiddenPath | InvalidTableName> =>
+  Effect.gen(function* () {
+    const { source, kind, paths, ...fields } = request
+    if (source === "file") {
+      const spec = yield* Effect.mapError(parseImport(kind, fields), asHttp)
+      const resolved = yield* resolvePaths(paths ?? [], config)
+      return {
+        request: { ...request, paths: resolved },
+        spec: { _tag: "Import", kind, spec, paths: resolved },
+      }
+    }
+    const input = { ...fields, paths }
+    const parse: Effect.Effect<JobSpec, RequestError> =
+      kind === "events"
+        ? Effect.map(parseEventsFetch(input), (fetch) => ({ _tag: "FetchEvents", fetch }))
+        : Effect.map(parseProfilesFetch(input), (fetch) => ({ _tag: "FetchProfiles", fetch }))
+    const spec = yield* Effect.mapError(parse, asHttp)
+    const problem = yield* Effect.sync(() => {
+      try {
+        mixpanelConfigFromEnv(env)
+        return undefined
+      } catch (error) {
+        return errorText(error)
+      }
+    })
+    if (problem !== undefined) {
+      return yield* new InvalidJob({
+        message: `Mixpanel credentials are not configured on the server: ${problem}. Set MP_USERNAME, MP_SECRET and MP_PROJECT_ID in the server's environment.`,
+      })
+    }
+    return { request, spec }
   })

@@ -1,38 +1,19 @@
 import {
-  type EventsRequest,
   fetchEvents,
   fetchProfiles,
   importEvents,
   importProfiles,
-  type ProfilesRequest,
   Storage,
   type StorageShape,
 } from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { makeMixpanelSource, mixpanelConfigFromEnv } from "@mixpanel-data/mixpanel-source"
 import { Effect } from "effect"
-import type { JobRequest } from "./Api.js"
 import type { JobWork } from "./Jobs.js"
 
 const asFailure = (error: { readonly _tag: string; readonly message: string }) => ({
   _tag: error._tag,
   message: error.message,
-})
-
-const eventsRequest = (request: JobRequest): EventsRequest => ({
-  from: request.from ?? "",
-  to: request.to ?? "",
-  ...(request.events === undefined ? {} : { events: request.events }),
-  ...(request.where === undefined ? {} : { where: request.where }),
-  ...(request.limit === undefined ? {} : { limit: request.limit }),
-})
-
-const profilesRequest = (request: JobRequest): ProfilesRequest => ({
-  ...(request.where === undefined ? {} : { where: request.where }),
-  ...(request.cohortId === undefined ? {} : { cohortId: request.cohortId }),
-  ...(request.outputProperties === undefined ? {} : { outputProperties: request.outputProperties }),
-  ...(request.distinctIds === undefined ? {} : { distinctIds: request.distinctIds }),
-  ...(request.groupId === undefined ? {} : { groupId: request.groupId }),
 })
 
 /**
@@ -45,47 +26,53 @@ export const makeJobWork =
     spoolDir: string,
     env: Readonly<Record<string, string | undefined>> = process.env,
   ): JobWork =>
-  (request) => {
-    const mode = request.mode ?? "create"
-    const work = Effect.gen(function* () {
-      if (request.source === "mixpanel") {
+  (spec) => {
+    const mixpanel = (overrides: { readonly timeZone?: string; readonly workers?: number } = {}) =>
+      Effect.gen(function* () {
         const config = yield* Effect.try({
-          try: () => mixpanelConfigFromEnv(env),
+          try: () => ({ ...mixpanelConfigFromEnv(env), ...overrides, spoolDir }),
           catch: (error) => ({
             _tag: "InvalidJob",
             message: error instanceof Error ? error.message : String(error),
           }),
         })
-        const source = yield* makeMixpanelSource({ ...config, spoolDir })
-        if (request.kind === "events") {
+        const source = yield* makeMixpanelSource(config)
+        return { config, source }
+      })
+    const work = Effect.gen(function* () {
+      switch (spec._tag) {
+        case "FetchEvents": {
+          const { workers, timeZone, ...fetch } = spec.fetch
+          const { config, source } = yield* mixpanel({
+            ...(timeZone === undefined ? {} : { timeZone }),
+            ...(workers === undefined ? {} : { workers }),
+          })
           return yield* fetchEvents({
             source,
-            table: request.table,
-            request: eventsRequest(request),
-            mode,
-            ...(request.lookbackDays === undefined ? {} : { lookbackDays: request.lookbackDays }),
+            ...fetch,
             ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
           }).pipe(Effect.mapError(asFailure))
         }
-        return yield* fetchProfiles({
-          source,
-          table: request.table,
-          request: profilesRequest(request),
-          mode,
-        }).pipe(Effect.mapError(asFailure))
+        case "FetchProfiles": {
+          const { source } = yield* mixpanel()
+          return yield* fetchProfiles({ source, ...spec.fetch }).pipe(Effect.mapError(asFailure))
+        }
+        case "Import": {
+          const { table, mode, events, timeZone } = spec.spec
+          const zone = timeZone === undefined ? {} : { timeZone }
+          const source = makeFileSource({ paths: spec.paths, spoolDir, ...zone })
+          if (spec.kind === "events") {
+            return yield* importEvents({
+              source,
+              table,
+              mode,
+              ...zone,
+              ...(events === undefined ? {} : { events }),
+            }).pipe(Effect.mapError(asFailure))
+          }
+          return yield* importProfiles({ source, table, mode }).pipe(Effect.mapError(asFailure))
+        }
       }
-      const source = makeFileSource({ paths: request.paths ?? [], spoolDir })
-      if (request.kind === "events") {
-        return yield* importEvents({
-          source,
-          table: request.table,
-          mode,
-          ...(request.events === undefined ? {} : { events: request.events }),
-        }).pipe(Effect.mapError(asFailure))
-      }
-      return yield* importProfiles({ source, table: request.table, mode }).pipe(
-        Effect.mapError(asFailure),
-      )
     })
     return work.pipe(
       Effect.map((result): Readonly<Record<string, unknown>> => ({ ...result })),

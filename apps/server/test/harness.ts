@@ -115,7 +115,9 @@ export interface ServerFixture {
  * A test file's server on a fresh database in a temporary folder: started before the file's
  * tests, stopped and removed after them. Read its fields inside the tests.
  */
-export const serverForFile = (args: ReadonlyArray<string> = []): ServerFixture => {
+export const serverForFile = (
+  given: ReadonlyArray<string> | ((dir: string) => Omit<StartOptions, "db">) = [],
+): ServerFixture => {
   const fixture: { dir: string; server: RunningServer | undefined } = {
     dir: "",
     server: undefined,
@@ -123,7 +125,8 @@ export const serverForFile = (args: ReadonlyArray<string> = []): ServerFixture =
   beforeAll(async () => {
     requireBundle()
     fixture.dir = tempDir()
-    fixture.server = await startServer({ db: join(fixture.dir, "data.duckdb"), args })
+    const options = typeof given === "function" ? given(fixture.dir) : { args: given }
+    fixture.server = await startServer({ db: join(fixture.dir, "data.duckdb"), ...options })
   })
   afterAll(async () => {
     await fixture.server?.stop()
@@ -211,3 +214,13 @@ export const postJob = (server: RunningServer, request: unknown) =>
     headers: { "content-type": "application/json" },
     body: JSON.stringify(request),
   })
+
+/**
+ * A server for a test file (see `serverForFile`), `options` may put files in its folder first.
+ */
+export const useServer = (
+  options: (dir: string) => Omit<StartOptions, "db"> = () => ({}),
+): (() => RunningServer) => {
+  const fixture = serverForFile(options)
+  return () => fixture.server
+}

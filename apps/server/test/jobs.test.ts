@@ -93,6 +93,8 @@ describe("fetch jobs against the simulator", () => {
       (job) => job.status === "running" && job.progress.unitsDone >= 5,
     )
     expect(running.progress).toMatchObject({ unit: "days", unitsTotal: 6 })
+    // Days are done, so the pace is known: the status carries the time left.
+    expect(running.progress.etaMs).toBeGreaterThanOrEqual(0)
     expect((await server.json(`/jobs/${profiles.body.id}`)).body.status).toBe("queued")
     expect((await server.json("/health")).body.jobs).toEqual({ queued: 1, running: 1 })
 
@@ -106,6 +108,7 @@ describe("fetch jobs against the simulator", () => {
     const cancelled = await server.json(`/jobs/${events.body.id}`, { method: "DELETE" })
     expect(cancelled.status).toBe(200)
     expect(cancelled.body.status).toBe("cancelled")
+    expect(cancelled.body.progress.etaMs).toBeNull()
 
     // The table holds exactly the committed days and says it is incomplete.
     const { body: tables } = await server.json("/tables")
@@ -153,6 +156,23 @@ describe("fetch jobs against the simulator", () => {
     expect((await server.json("/tables")).body.find((t: any) => t.name === "ev").complete).toBe(
       true,
     )
+  })
+
+  it("refetches the last days of the range with lookbackDays, from and to given", async () => {
+    const job = await postJob(server, {
+      source: "mixpanel",
+      kind: "events",
+      table: "ev",
+      from: FROM,
+      to: TO,
+      lookbackDays: 2,
+    })
+    expect(job.status, JSON.stringify(job.body)).toBe(202)
+    const done = await waitForJob(server, job.body.id)
+    expect(done.status, JSON.stringify(done.error)).toBe("succeeded")
+    expect(done.result).toMatchObject({ daysFetched: 2, daysSkipped: 4, complete: true })
+    expect(done.progress).toMatchObject({ unit: "days", unitsTotal: 2, unitsDone: 2, etaMs: 0 })
+    expect(await countRows("ev")).toBe((await sim.truth({ from: FROM, to: TO })).count)
   })
 
   it("cancels a queued job without running it", async () => {

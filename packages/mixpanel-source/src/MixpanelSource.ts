@@ -1,6 +1,8 @@
 import { rm } from "node:fs/promises"
 import {
   BadRequestError,
+  checkEventsRequest,
+  daysOfRequest,
   type EventPart,
   type EventRecord,
   type EventsRequest,
@@ -17,7 +19,6 @@ import {
 import { Effect, type Scope, Stream } from "effect"
 import { makeApi } from "./api.js"
 import { type MixpanelConfig, type ResolvedConfig, resolveConfig } from "./config.js"
-import { daysOf } from "./days.js"
 import { type Discovery, makeDiscovery } from "./discovery.js"
 import { makeEngage } from "./engage.js"
 import { describeCause, SOURCE } from "./errors.js"
@@ -93,10 +94,10 @@ export const makeMixpanelSource = (
     ): Stream.Stream<SpooledDay, SourceError> =>
       Stream.unwrap(
         Effect.gen(function* () {
-          const days = yield* Effect.try({
-            try: () => daysOf(request),
-            catch: (e) => new BadRequestError({ source: SOURCE, body: (e as Error).message }),
-          })
+          const days = yield* checkEventsRequest(request).pipe(
+            Effect.map(() => daysOfRequest(request)),
+            Effect.mapError((e) => new BadRequestError({ source: SOURCE, body: e.message })),
+          )
           const spoolDir = yield* Effect.tryPromise({
             try: spoolFolder,
             catch: (error) =>

@@ -1,5 +1,4 @@
 export * from "./config.js"
-export { dayRange, daysOf } from "./days.js"
 export type { Cohort, Discovery, EventCountType, Funnel, TopEvent } from "./discovery.js"
 export { engageForm } from "./engage.js"
 export { ExportLines, IncompleteBody } from "./export-lines.js"

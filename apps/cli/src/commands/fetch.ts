@@ -1,73 +1,22 @@
 import {
-  type EventsRequest,
-  type ProfilesRequest,
   Progress,
+  parseEventsFetch,
+  parseProfilesFetch,
   fetchEvents as runFetchEvents,
   fetchProfiles as runFetchProfiles,
   storageLayer,
 } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
-import { badArguments } from "../cli-error.js"
 import { resolveDbPath, writableStore } from "../db.js"
 import type { Globals } from "../globals.js"
 import { writeOut } from "../output.js"
 import { makeProgressView } from "../progress.js"
+import { flagNames, modeFlags, readRequest } from "../requests.js"
 import { runProgram } from "../run.js"
 import { mixpanelConfig, mixpanelSource } from "../sources.js"
-import { describeOutcome, writeMode } from "./summary.js"
+import { describeOutcome } from "./summary.js"
 
 type Opts = Record<string, unknown>
-
-const day = /^\d{4}-\d{2}-\d{2}$/
-
-const checkDay = (flag: string, value: unknown): string => {
-  const text = String(value)
-  const parsed = Date.parse(`${text}T00:00:00Z`)
-  if (
-    !day.test(text) ||
-    Number.isNaN(parsed) ||
-    new Date(parsed).toISOString().slice(0, 10) !== text
-  ) {
-    throw badArguments(`${flag} must be a date YYYY-MM-DD, got "${text}"`)
-  }
-  return text
-}
-
-const str = (v: unknown) => (typeof v === "string" ? v : undefined)
-const num = (v: unknown) => (typeof v === "number" ? v : undefined)
-const strs = (v: unknown) => (Array.isArray(v) && v.length > 0 ? (v as string[]) : undefined)
-
-const eventsRequest = (opts: Opts): EventsRequest => {
-  const from = checkDay("--from", opts.from)
-  const to = checkDay("--to", opts.to)
-  if (from > to) throw badArguments(`--from ${from} is after --to ${to}`)
-  const events = strs(opts.events)
-  const where = str(opts.where)
-  const limit = num(opts.limit)
-  if (limit !== undefined && limit > 100_000) throw badArguments("--limit is at most 100000")
-  return {
-    from,
-    to,
-    ...(events ? { events } : {}),
-    ...(where !== undefined ? { where } : {}),
-    ...(limit !== undefined ? { limit } : {}),
-  }
-}
-
-const profilesRequest = (opts: Opts): ProfilesRequest => {
-  const where = str(opts.where)
-  const cohort = num(opts.cohort)
-  const outputProperties = strs(opts.outputProperties)
-  const distinctIds = strs(opts.distinctId)
-  const groupId = str(opts.group)
-  return {
-    ...(where !== undefined ? { where } : {}),
-    ...(cohort !== undefined ? { cohortId: cohort } : {}),
-    ...(outputProperties ? { outputProperties } : {}),
-    ...(distinctIds ? { distinctIds } : {}),
-    ...(groupId !== undefined ? { groupId } : {}),
-  }
-}
 
 /** Streams lines to stdout as they come (each day whole), storing nothing. */
 const toStdout = <E>(lines: Stream.Stream<string, E>) =>
@@ -76,16 +25,28 @@ const toStdout = <E>(lines: Stream.Stream<string, E>) =>
   )
 
 export const fetchEvents = async (globals: Globals, table: string, opts: Opts) => {
-  const request = eventsRequest(opts)
-  const timeZone = str(opts.projectTimezone)
-  const workers = num(opts.workers)
+  const { request, mode, lookbackDays, timeZone, workers } = readRequest(
+    parseEventsFetch(
+      {
+        table,
+        from: opts.from,
+        to: opts.to,
+        lookbackDays: opts.lookback,
+        events: opts.events,
+        where: opts.where,
+        limit: opts.limit,
+        ...modeFlags(opts),
+        timeZone: opts.projectTimezone,
+        workers: opts.workers,
+      },
+      flagNames,
+    ),
+  )
   const overrides = {
     ...(timeZone !== undefined ? { timeZone } : {}),
     ...(workers !== undefined ? { workers } : {}),
   }
   const config = mixpanelConfig(globals, overrides)
-  const mode = writeMode(opts)
-  const lookbackDays = num(opts.lookback)
   if (opts.stdout === true) {
     return runProgram(
       globals,
@@ -125,9 +86,21 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
 }
 
 export const fetchProfiles = async (globals: Globals, table: string, opts: Opts) => {
-  const request = profilesRequest(opts)
+  const { request, mode } = readRequest(
+    parseProfilesFetch(
+      {
+        table,
+        where: opts.where,
+        cohortId: opts.cohort,
+        outputProperties: opts.outputProperties,
+        distinctIds: opts.distinctId,
+        groupId: opts.group,
+        ...modeFlags(opts),
+      },
+      flagNames,
+    ),
+  )
   mixpanelConfig(globals)
-  const mode = writeMode(opts)
   if (opts.stdout === true) {
     return runProgram(
       globals,

@@ -1,13 +1,20 @@
 import { existsSync } from "node:fs"
-import { importEvents, importProfiles, Progress, storageLayer } from "@mixpanel-data/core"
+import {
+  importEvents,
+  importProfiles,
+  Progress,
+  parseImport,
+  storageLayer,
+} from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { Effect } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
 import { resolveDbPath, writableStore } from "../db.js"
 import type { Globals } from "../globals.js"
 import { makeProgressView } from "../progress.js"
+import { flagNames, modeFlags, readRequest } from "../requests.js"
 import { runProgram } from "../run.js"
-import { describeOutcome, writeMode } from "./summary.js"
+import { describeOutcome } from "./summary.js"
 
 type Opts = Record<string, unknown>
 
@@ -24,9 +31,17 @@ export const importFiles = async (
       throw new CliError("FileNotFound", `no such file or folder: ${file}`)
     }
   }
-  const table = typeof opts.table === "string" ? opts.table : kind
-  const timeZone = typeof opts.projectTimezone === "string" ? opts.projectTimezone : undefined
-  const mode = writeMode(opts)
+  const { table, mode, timeZone } = readRequest(
+    parseImport(
+      kind,
+      {
+        table: opts.table,
+        ...modeFlags(opts),
+        timeZone: opts.projectTimezone,
+      },
+      flagNames,
+    ),
+  )
   const path = resolveDbPath(globals)
   const source = makeFileSource({
     paths: files,

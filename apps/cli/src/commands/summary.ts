@@ -1,15 +1,5 @@
-import { badArguments } from "../cli-error.js"
 import type { Globals } from "../globals.js"
 import { note } from "../output.js"
-
-export type WriteMode = "create" | "append" | "replace"
-
-export const writeMode = (opts: Record<string, unknown>): WriteMode => {
-  if (opts.append === true && opts.replace === true) {
-    throw badArguments("--append and --replace cannot be used together")
-  }
-  return opts.append === true ? "append" : opts.replace === true ? "replace" : "create"
-}
 
 const number = new Intl.NumberFormat("en-US")
 

@@ -1,10 +1,13 @@
 import { Cause, Effect, Queue, Stream } from "effect"
-import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
+import { type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
 import { reportProgress } from "../progress.js"
+import { daysOfRequest } from "../request/days.js"
+import { checkEventsRequest } from "../request/fetch.js"
+import { timeZoneField, wholeNumberField } from "../request/fields.js"
 import { Storage } from "../Storage.js"
 import type { EventPart, EventsRequest, Source } from "../source.js"
 import { BadRequestError, IncompleteExport, type SourceError } from "../source-errors.js"
-import { tableNameProblem } from "../storage/names.js"
+import { validateTableName } from "../storage/names.js"
 import {
   commitDays,
   commitUndatedFiles,
@@ -22,7 +25,6 @@ import {
   planFetch,
 } from "./plan.js"
 import { replaceTable, stagingTableFor } from "./replace.js"
-import { daysBetween, isValidTimeZone, parseDay } from "./time-zone.js"
 
 export interface FetchEventsOptions {
   readonly source: Source
@@ -58,26 +60,14 @@ const badRequest = (source: Source, body: string) =>
 const validate = (options: FetchEventsOptions): Effect.Effect<void, StorageError | SourceError> =>
   Effect.gen(function* () {
     const { source, table, request } = options
-    const problem = tableNameProblem(table)
-    if (problem !== undefined) {
-      return yield* new InvalidTableName({ name: table, reason: problem })
-    }
-    if (parseDay(request.from) === undefined || parseDay(request.to) === undefined) {
-      return yield* badRequest(
-        source,
-        `dates must be YYYY-MM-DD (got ${request.from}..${request.to})`,
-      )
-    }
-    if (request.from > request.to) {
-      return yield* badRequest(source, `from ${request.from} is after to ${request.to}`)
-    }
-    if (options.timeZone !== undefined && !isValidTimeZone(options.timeZone)) {
-      return yield* badRequest(source, `unknown time zone "${options.timeZone}"`)
-    }
-    const lookback = options.lookbackDays ?? 0
-    if (!Number.isInteger(lookback) || lookback < 0) {
-      return yield* badRequest(source, `lookback must be a whole number of days (got ${lookback})`)
-    }
+    yield* validateTableName(table)
+    yield* Effect.all([
+      checkEventsRequest(request),
+      timeZoneField({ timeZone: options.timeZone }, "timeZone"),
+      wholeNumberField({ lookbackDays: options.lookbackDays }, "lookbackDays", { min: 0 }),
+    ]).pipe(
+      Effect.catchTag("InvalidField", (error) => Effect.fail(badRequest(source, error.message))),
+    )
   })
 
 /** Counts what the committed parts did and reports each day as it lands. */
@@ -207,7 +197,7 @@ export const fetchEvents = (
       identity,
       lookback: options.lookbackDays ?? 0,
     })
-    const daysTotal = (request.days ?? daysBetween(request.from, request.to)).length
+    const daysTotal = daysOfRequest(request).length
     const tally = new Tally()
     const metadata = {
       type: "events" as const,

@@ -1,9 +1,10 @@
 import { canonicalJson } from "../insert-id.js"
+import { addDays, daysBetween, daysOfRequest } from "../request/days.js"
+import type { WriteMode } from "../request/fields.js"
 import type { EventsRequest } from "../source.js"
 import type { TableState } from "./manifest.js"
-import { addDays, daysBetween } from "./time-zone.js"
 
-export type FetchMode = "create" | "append" | "replace"
+export type FetchMode = WriteMode
 
 /** How one day is written: `replace` empties the day first, `merge` adds deduplicated. */
 export type DayWrite = "replace" | "merge"
@@ -72,7 +73,7 @@ export const planFetch = (args: {
   readonly lookback: number
 }): FetchPlan => {
   const { state, mode, request, identity, lookback } = args
-  const range = request.days ?? daysBetween(request.from, request.to)
+  const range = daysOfRequest(request)
   if (state === undefined) return { _tag: "Fresh", days: range }
   if (mode === "replace") return { _tag: "Replace", days: range }
   const widen = { fromDate: request.from, toDate: request.to }

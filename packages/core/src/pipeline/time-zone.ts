@@ -1,11 +1,13 @@
 /**
- * Calendar days and wall-clock times in an IANA zone, without a date library. Ambiguous and
+ * Wall-clock times and calendar days in an IANA zone, without a date library (the days
+ * themselves are read by `request/days`). Ambiguous and
  * skipped wall-clock times resolve as storage's SQL loader does (the earlier instant for a
  * repeated hour, as legacy Mixpanel projects mean it; a skipped hour shifted forward), so rows
  * converted in JS and in SQL agree to the millisecond.
  */
 
-const DAY_MS = 86_400_000
+import { DAY_MS, formatDay, parseDay } from "../request/days.js"
+
 const BUCKET_MS = 15 * 60_000
 
 const formatters = new Map<string, Intl.DateTimeFormat>()
@@ -91,37 +93,6 @@ export const wallClockToUtcMs = (zone: string | undefined, localMs: number): num
   if (validAfter) return tAfter
   if (validBefore) return tBefore
   return tBefore
-}
-
-const DAY_RE = /^(\d{4})-(\d{2})-(\d{2})$/
-
-/** Parses `YYYY-MM-DD` to a UTC-midnight epoch ms, or undefined if it is not a real date. */
-export const parseDay = (day: string): number | undefined => {
-  const m = DAY_RE.exec(day)
-  if (m === null) return undefined
-  const ms = Date.UTC(Number(m[1]), Number(m[2]) - 1, Number(m[3]))
-  return formatDay(ms) === day ? ms : undefined
-}
-
-/** `YYYY-MM-DD` of a UTC-midnight epoch ms. */
-export const formatDay = (utcMidnightMs: number): string =>
-  new Date(utcMidnightMs).toISOString().slice(0, 10)
-
-/** `YYYY-MM-DD` plus n days. */
-export const addDays = (day: string, n: number): string => {
-  const ms = parseDay(day)
-  if (ms === undefined) throw new RangeError(`not a day: ${day}`)
-  return formatDay(ms + n * DAY_MS)
-}
-
-/** Every day from `from` to `to`, inclusive; empty when `to` is before `from`. */
-export const daysBetween = (from: string, to: string): ReadonlyArray<string> => {
-  const a = parseDay(from)
-  const b = parseDay(to)
-  if (a === undefined || b === undefined) return []
-  const out: Array<string> = []
-  for (let ms = a; ms <= b; ms += DAY_MS) out.push(formatDay(ms))
-  return out
 }
 
 /** The calendar day (in `zone`) an instant falls on. */

@@ -4,8 +4,8 @@ import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { afterEach } from "vitest"
 import {
+  daysOfRequest,
   type EventPart,
-  type EventsRequest,
   type JsonlLayout,
   ServerError,
   type Source,
@@ -76,25 +76,12 @@ export interface TestSourceOptions {
   readonly requested?: Array<ReadonlyArray<string>>
 }
 
-const daysOf = (request: EventsRequest): ReadonlyArray<string> => {
-  if (request.days) return request.days
-  const out: Array<string> = []
-  for (
-    let t = Date.parse(`${request.from}T00:00:00Z`);
-    t <= Date.parse(`${request.to}T00:00:00Z`);
-    t += 86_400_000
-  ) {
-    out.push(new Date(t).toISOString().slice(0, 10))
-  }
-  return out
-}
-
 /** A real in-test source: emits one part per requested day from data the test controls. */
 export const makeTestSource = (options: TestSourceOptions): Source => ({
   name: "test",
   params: options.params ?? { project: 1 },
   events: (request) => {
-    const days = [...daysOf(request)]
+    const days = [...daysOfRequest(request)]
     options.requested?.push(days)
     if (options.reverse) days.reverse()
     let spool = 0
