@@ -1,6 +1,7 @@
-import { mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from "node:fs"
+import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { parse } from "smol-toml"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { CliError } from "../src/cli-error.js"
 import {
@@ -96,5 +97,92 @@ describe("accounts", () => {
       expect((e as CliError).message).toContain("line 2")
     }
     expect(readFileSync(join(dir, "config.toml"), "utf8")).toContain("oops")
+  })
+
+  it("loads a hand-edited file with comments, arrays and every kind of string", () => {
+    writeFileSync(
+      join(dir, "config.toml"),
+      `# my accounts
+default = "prod" # the one I use
+
+tags = ["work", "eu"]
+
+[accounts.prod] # production
+username = "svc.user"
+secret = 'C:\\literal\\path'
+project_id = 12345
+region = "EU"
+owners = ["ann", "bo"]
+limits = { daily = 3, nested = [[1, 2], ["x"]] }
+
+[accounts.dev]
+secret = """
+multi-line
+"""
+`,
+    )
+    expect(readConfig(env())).toEqual({
+      defaultAccount: "prod",
+      accounts: [
+        {
+          name: "prod",
+          username: "svc.user",
+          secret: "C:\\literal\\path",
+          projectId: "12345",
+          region: "eu",
+        },
+        { name: "dev", secret: "multi-line\n", region: "us" },
+      ],
+    })
+  })
+
+  it("keeps arrays and the user's keys through a rewrite, and quotes any secret", () => {
+    const file = join(dir, "config.toml")
+    writeFileSync(
+      file,
+      '# hand-written\ntags = ["work", "eu"]\n[accounts.prod]\nsecret = "s"\nowners = ["ann", "bo"]\n[accounts.prod.extra]\nids = [1, 2]\n',
+      { mode: 0o644 },
+    )
+    const secret = `a"b\\c'd\n\te\u0001 é 🔑 """ ''' # [x] = y`
+    const before = readConfig(env())
+    writeConfig(env(), {
+      ...before,
+      accounts: [...before.accounts, { name: "ops-2", secret, region: "in", projectId: "7" }],
+    })
+    expect(statSync(file).mode & 0o777).toBe(0o600)
+    expect(readConfig(env()).accounts).toEqual([
+      { name: "prod", secret: "s", region: "us" },
+      { name: "ops-2", secret, region: "in", projectId: "7" },
+    ])
+    expect(parse(readFileSync(file, "utf8"))).toEqual({
+      tags: ["work", "eu"],
+      accounts: {
+        prod: { secret: "s", region: "us", owners: ["ann", "bo"], extra: { ids: [1, 2] } },
+        "ops-2": { secret, project_id: "7", region: "in" },
+      },
+    })
+    // a second rewrite changes nothing
+    const text = readFileSync(file, "utf8")
+    writeConfig(env(), readConfig(env()))
+    expect(readFileSync(file, "utf8")).toBe(text)
+  })
+
+  it("refuses a symlinked config file, reading or writing, and leaves its target alone", () => {
+    const target = join(dir, "elsewhere.toml")
+    writeFileSync(target, '[accounts.x]\nsecret = "s"\n')
+    symlinkSync(target, join(dir, "config.toml"))
+    for (const act of [
+      () => readConfig(env()),
+      () => writeConfig(env(), { accounts: [{ name: "y", secret: "t", region: "us" }] }),
+    ]) {
+      try {
+        act()
+        expect.unreachable()
+      } catch (e) {
+        expect((e as CliError)._tag).toBe("ConfigError")
+        expect((e as CliError).message).toContain("symbolic link")
+      }
+    }
+    expect(readFileSync(target, "utf8")).toBe('[accounts.x]\nsecret = "s"\n')
   })
 })

@@ -1,8 +1,16 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs"
 import { dirname } from "node:path"
+import { parse, stringify, TomlError, type TomlTable, type TomlValue } from "smol-toml"
 import { badArguments, CliError } from "../cli-error.js"
 import { configFile, type Env } from "./paths.js"
-import { parseToml, stringifyToml, TomlParseError, type TomlTable } from "./toml.js"
 
 export const regions = ["us", "eu", "in"] as const
 export type Region = (typeof regions)[number]
@@ -32,6 +40,9 @@ export const validateAccountName = (name: string): string => {
   return name
 }
 
+const isTable = (v: TomlValue | undefined): v is TomlTable =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
+
 const str = (t: TomlTable, key: string): string | undefined => {
   const v = t[key]
   if (v === undefined) return undefined
@@ -48,23 +59,42 @@ const parseRegion = (value: string | undefined, where: string): Region => {
   return r as Region
 }
 
-export const readConfig = (env: Env): Config => {
-  const file = configFile(env)
-  if (!existsSync(file)) return { accounts: [] }
-  let doc: TomlTable
+/** A symlinked config file could be pointed anywhere: never read or replace through one. */
+const refuseSymlink = (file: string): void => {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new CliError(
+      "ConfigError",
+      `${file} is a symbolic link; refusing to use it. Replace it with a regular file.`,
+    )
+  }
+}
+
+/** The config file as TOML, `{}` when there is none. */
+const readDocument = (file: string): TomlTable => {
+  refuseSymlink(file)
+  if (!existsSync(file)) return {}
   try {
-    doc = parseToml(readFileSync(file, "utf8"))
+    return parse(readFileSync(file, "utf8"))
   } catch (e) {
-    if (e instanceof TomlParseError) {
-      throw new CliError("ConfigError", `${file}: ${e.message}. Fix or remove the file.`)
+    if (e instanceof TomlError) {
+      const reason = e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "")
+      throw new CliError(
+        "ConfigError",
+        `${file}: line ${e.line}, column ${e.column}: ${reason}. Fix or remove the file.`,
+      )
     }
     throw e
   }
+}
+
+export const readConfig = (env: Env): Config => {
+  const file = configFile(env)
+  const doc = readDocument(file)
   const table = doc.accounts
   const accounts: Account[] = []
-  if (table !== undefined && typeof table === "object") {
+  if (isTable(table)) {
     for (const [name, raw] of Object.entries(table)) {
-      if (typeof raw !== "object") continue
+      if (!isTable(raw)) continue
       const secret = str(raw, "secret")
       if (secret === undefined) {
         throw new CliError("ConfigError", `${file}: account "${name}" has no secret`)
@@ -88,25 +118,49 @@ export const readConfig = (env: Env): Config => {
   return { accounts, ...(def !== undefined ? { defaultAccount: def } : {}) }
 }
 
-/** Writes atomically (temp file + rename) with mode 0600 in a 0700 folder. */
+/** The keys an account's table holds for the CLI; any other key is the user's and kept. */
+const accountKeys = ["username", "secret", "project_id", "region", "project_timezone", "api_url"]
+
+const accountTable = (a: Account, before: TomlValue | undefined): TomlTable => {
+  const kept = isTable(before)
+    ? Object.entries(before).filter(([k]) => !accountKeys.includes(k))
+    : []
+  const own: Array<[string, string | undefined]> = [
+    ["username", a.username],
+    ["secret", a.secret],
+    ["project_id", a.projectId],
+    ["region", a.region],
+    ["project_timezone", a.projectTimezone],
+    ["api_url", a.apiUrl],
+  ]
+  return Object.fromEntries([
+    ...own.filter((e): e is [string, string] => e[1] !== undefined),
+    ...kept,
+  ])
+}
+
+/**
+ * Writes atomically (temp file + rename) with mode 0600 in a 0700 folder. Keys the CLI does not
+ * own (hand-added values, arrays, tables) are kept; comments are not.
+ */
 export const writeConfig = (env: Env, config: Config): void => {
   const file = configFile(env)
+  const before = readDocument(file)
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
-  const accounts: TomlTable = {}
-  for (const a of config.accounts) {
-    const t: TomlTable = {}
-    if (a.username !== undefined) t.username = a.username
-    t.secret = a.secret
-    if (a.projectId !== undefined) t.project_id = a.projectId
-    t.region = a.region
-    if (a.projectTimezone !== undefined) t.project_timezone = a.projectTimezone
-    if (a.apiUrl !== undefined) t.api_url = a.apiUrl
-    accounts[a.name] = t
-  }
-  const doc: TomlTable = {}
-  if (config.defaultAccount !== undefined) doc.default = config.defaultAccount
-  doc.accounts = accounts
-  const text = `# mixpanel-data accounts (mp auth add/remove/use). Keep this file private.\n${stringifyToml(doc)}`
+  const beforeAccounts = isTable(before.accounts) ? before.accounts : {}
+  const accounts = Object.fromEntries(
+    config.accounts.map((a) => [
+      a.name,
+      accountTable(a, Object.hasOwn(beforeAccounts, a.name) ? beforeAccounts[a.name] : undefined),
+    ]),
+  )
+  const kept = Object.entries(before).filter(([k]) => k !== "default" && k !== "accounts")
+  const doc: TomlTable = Object.fromEntries([
+    ...(config.defaultAccount !== undefined ? [["default", config.defaultAccount]] : []),
+    ...kept,
+    ["accounts", accounts],
+  ])
+  const text = `# mixpanel-data accounts (mp auth add/remove/use). Keep this file private.\n${stringify(doc).replace(/\n*$/, "\n")}`
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, text, { mode: 0o600 })
   chmodSync(tmp, 0o600)
