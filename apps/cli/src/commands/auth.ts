@@ -28,7 +28,7 @@ const readSecret = async (globals: Globals, opts: Opts): Promise<string> => {
   if (opts.secretStdin === true) return (await readStdin()).trim()
   const fromEnv = globals.env.MP_SECRET
   if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim()
-  if (process.stdin.isTTY) return (await readHidden("Secret: ")).trim()
+  if (process.stdin.isTTY) return (await readHidden("Secret:")).trim()
   throw badArguments("no secret given: use --secret-stdin, set MP_SECRET, or run on a terminal")
 }
 
