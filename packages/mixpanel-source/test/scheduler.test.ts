@@ -204,4 +204,65 @@ describe("scheduler in virtual time", () => {
       assert.strictEqual(authCalls, 1)
     }),
   )
+
+  it.effect("a throttled answer holds the whole family back for its Retry-After", () =>
+    Effect.gen(function* () {
+      const progress = collectProgress()
+      const scheduler = makeScheduler({
+        family: "query",
+        limits: { perHour: 1000, concurrent: 5 },
+        retry: { maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 60_000 },
+        marginMs: 0,
+        secondMarginMs: 0,
+      })
+      const starts: Array<[string, number]> = []
+      let throttled = false
+      const first = scheduler.run(
+        "first",
+        Effect.gen(function* () {
+          starts.push(["first", yield* Clock.currentTimeMillis])
+          if (throttled) return
+          throttled = true
+          return yield* Effect.fail(
+            new Transient({
+              error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow" }),
+              reason: "429",
+              retryAfterMs: 45_000,
+              throttled: true,
+            }),
+          )
+        }),
+      )
+      const other = Effect.gen(function* () {
+        starts.push(["other", yield* Clock.currentTimeMillis])
+      })
+      const fiber = yield* Effect.forkChild(
+        Effect.all([first, Effect.andThen(Effect.sleep(1), scheduler.run("other", other))], {
+          concurrency: "unbounded",
+        }).pipe(Effect.provideService(Progress, progress.reporter)),
+      )
+      yield* TestClock.adjust(100_000)
+      yield* Fiber.join(fiber)
+      // the other request, due at 1 ms, waits out the pause too
+      assert.deepStrictEqual(
+        [...starts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])),
+        [
+          ["first", 0],
+          ["first", 45_000],
+          ["other", 45_000],
+        ],
+      )
+      const fatal = yield* Effect.flip(
+        scheduler.run(
+          "fatal",
+          Effect.fail(new AuthenticationError({ source: "mixpanel", status: 401, body: "no" })),
+        ),
+      ).pipe(Effect.provideService(Progress, progress.reporter))
+      assert.strictEqual(fatal._tag, "AuthenticationError")
+      assert.deepStrictEqual(
+        progress.events.flatMap((e) => (e._tag === "Retrying" ? [[e.what, e.attempt]] : [])),
+        [["first", 1]],
+      )
+    }),
+  )
 })
