@@ -28,7 +28,10 @@ const defined = (params: Params | undefined): Record<string, string> => {
   return out
 }
 
-/** Mixpanel over Effect's fetch-based client, on a fetch that keeps bodies as sent. */
+/**
+ * Mixpanel over Effect's fetch-based client, on a fetch that keeps bodies as sent (measured
+ * against `NodeHttpClient`: see `makeWireFetch`).
+ */
 export const makeApi = (config: ResolvedConfig, wire: WireFetch): Effect.Effect<Api> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
