@@ -1,11 +1,12 @@
 import { mkdtempSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
+import { Redacted } from "effect"
 import { parse } from "smol-toml"
 import { afterEach, beforeEach, describe, expect, it } from "vitest"
 import { CliError } from "../src/cli-error.js"
 import {
-  credentialsEnv,
+  type Config,
   readConfig,
   requireSecret,
   resolveCredentials,
@@ -20,16 +21,22 @@ afterEach(() => rmSync(dir, { recursive: true, force: true }))
 
 const env = (extra: Record<string, string> = {}) => ({ MP_CONFIG_DIR: dir, ...extra })
 
+/** The config with each secret unwrapped, to compare. */
+const reveal = (config: Config) => ({
+  ...config,
+  accounts: config.accounts.map((a) => ({ ...a, secret: Redacted.value(a.secret) })),
+})
+
 describe("accounts", () => {
   it("round-trips through a 0600 file", () => {
     writeConfig(env(), {
       defaultAccount: "b",
       accounts: [
-        { name: "a", secret: "s1", region: "us" },
+        { name: "a", secret: Redacted.make("s1"), region: "us" },
         {
           name: "b",
           username: "svc",
-          secret: 's"2',
+          secret: Redacted.make('s"2'),
           projectId: "42",
           region: "eu",
           projectTimezone: "America/Los_Angeles",
@@ -39,7 +46,7 @@ describe("accounts", () => {
     })
     const file = join(dir, "config.toml")
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readConfig(env())).toEqual({
+    expect(reveal(readConfig(env()))).toEqual({
       defaultAccount: "b",
       accounts: [
         { name: "a", secret: "s1", region: "us" },
@@ -59,17 +66,26 @@ describe("accounts", () => {
   it("uses the default account and lets MP_* variables override it", () => {
     writeConfig(env(), {
       defaultAccount: "p",
-      accounts: [{ name: "p", username: "u", secret: "s", projectId: "7", region: "us" }],
+      accounts: [
+        {
+          name: "p",
+          username: "u",
+          secret: Redacted.make("file-secret"),
+          projectId: "7",
+          region: "us",
+        },
+      ],
     })
-    expect(resolveCredentials(env(), undefined)).toMatchObject({ account: "p", projectId: "7" })
+    const fromFile = resolveCredentials(env(), undefined)
+    expect(fromFile).toMatchObject({ account: "p", projectId: "7" })
+    expect(fromFile.secret && Redacted.value(fromFile.secret)).toBe("file-secret")
     const c = resolveCredentials(env({ MP_PROJECT_ID: "8", MP_REGION: "in" }), undefined)
-    expect(c).toMatchObject({ username: "u", secret: "s", projectId: "8", region: "in" })
-    expect(credentialsEnv(c)).toEqual({
-      MP_USERNAME: "u",
-      MP_SECRET: "s",
-      MP_PROJECT_ID: "8",
-      MP_REGION: "in",
-    })
+    expect(c).toMatchObject({ username: "u", projectId: "8", region: "in" })
+    const overridden = resolveCredentials(env({ MP_SECRET: " env-secret " }), undefined)
+    expect(overridden.secret && Redacted.value(overridden.secret)).toBe("env-secret")
+    // the secret never shows when the credentials are printed
+    expect(`${JSON.stringify(fromFile)} ${String(fromFile.secret)}`).not.toContain("file-secret")
+    expect(JSON.stringify(readConfig(env()))).not.toContain("file-secret")
   })
 
   it("an unknown --account is AccountNotFound; no secret is MissingCredentials", () => {
@@ -121,7 +137,7 @@ multi-line
 """
 `,
     )
-    expect(readConfig(env())).toEqual({
+    expect(reveal(readConfig(env()))).toEqual({
       defaultAccount: "prod",
       accounts: [
         {
@@ -147,10 +163,13 @@ multi-line
     const before = readConfig(env())
     writeConfig(env(), {
       ...before,
-      accounts: [...before.accounts, { name: "ops-2", secret, region: "in", projectId: "7" }],
+      accounts: [
+        ...before.accounts,
+        { name: "ops-2", secret: Redacted.make(secret), region: "in", projectId: "7" },
+      ],
     })
     expect(statSync(file).mode & 0o777).toBe(0o600)
-    expect(readConfig(env()).accounts).toEqual([
+    expect(reveal(readConfig(env())).accounts).toEqual([
       { name: "prod", secret: "s", region: "us" },
       { name: "ops-2", secret, region: "in", projectId: "7" },
     ])
@@ -173,7 +192,10 @@ multi-line
     symlinkSync(target, join(dir, "config.toml"))
     for (const act of [
       () => readConfig(env()),
-      () => writeConfig(env(), { accounts: [{ name: "y", secret: "t", region: "us" }] }),
+      () =>
+        writeConfig(env(), {
+          accounts: [{ name: "y", secret: Redacted.make("t"), region: "us" }],
+        }),
     ]) {
       try {
         act()

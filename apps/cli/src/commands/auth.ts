@@ -1,5 +1,5 @@
 import { formatResult, isValidTimeZone } from "@mixpanel-data/core"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
 import {
   type Account,
@@ -55,7 +55,7 @@ export const add = async (globals: Globals, name: string, opts: Opts): Promise<n
   if (secret === "") throw badArguments("the secret is empty")
   const account: Account = {
     name,
-    secret,
+    secret: Redacted.make(secret),
     region: (typeof opts.region === "string" ? opts.region : "us") as Region,
     ...(username !== undefined ? { username } : {}),
     ...(projectId !== undefined ? { projectId } : {}),

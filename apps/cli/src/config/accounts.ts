@@ -8,6 +8,7 @@ import {
   writeFileSync,
 } from "node:fs"
 import { dirname } from "node:path"
+import { Redacted } from "effect"
 import { parse, stringify, TomlError, type TomlTable, type TomlValue } from "smol-toml"
 import { badArguments, CliError } from "../cli-error.js"
 import { configFile, type Env } from "./paths.js"
@@ -15,11 +16,14 @@ import { configFile, type Env } from "./paths.js"
 export const regions = ["us", "eu", "in"] as const
 export type Region = (typeof regions)[number]
 
-/** A named account. Without a username the secret is a legacy project secret. */
+/**
+ * A named account. Without a username the secret is a legacy project secret. The secret is
+ * `Redacted` from the moment it is read: it prints as `<redacted>`.
+ */
 export interface Account {
   readonly name: string
   readonly username?: string
-  readonly secret: string
+  readonly secret: Redacted.Redacted<string>
   readonly projectId?: string
   readonly region: Region
   readonly projectTimezone?: string
@@ -105,7 +109,7 @@ export const readConfig = (env: Env): Config => {
       const apiUrl = str(raw, "api_url")
       accounts.push({
         name,
-        secret,
+        secret: Redacted.make(secret),
         region: parseRegion(str(raw, "region"), `${file}: account "${name}"`),
         ...(username !== undefined ? { username } : {}),
         ...(projectId !== undefined ? { projectId } : {}),
@@ -127,7 +131,8 @@ const accountTable = (a: Account, before: TomlValue | undefined): TomlTable => {
     : []
   const own: Array<[string, string | undefined]> = [
     ["username", a.username],
-    ["secret", a.secret],
+    // the file is where the secret lives: written out as it is
+    ["secret", Redacted.value(a.secret)],
     ["project_id", a.projectId],
     ["region", a.region],
     ["project_timezone", a.projectTimezone],
@@ -171,7 +176,7 @@ export const writeConfig = (env: Env, config: Config): void => {
 export interface Credentials {
   readonly account: string | undefined
   readonly username: string | undefined
-  readonly secret: string | undefined
+  readonly secret: Redacted.Redacted<string> | undefined
   readonly projectId: string | undefined
   readonly region: Region
   readonly projectTimezone: string | undefined
@@ -198,14 +203,16 @@ export const resolveCredentials = (env: Env, accountFlag: string | undefined): C
   } else if (config.accounts.length === 1) {
     account = config.accounts[0]
   }
-  const pick = (name: string, fallback: string | undefined) => {
-    const v = env[name]
-    return v !== undefined && v !== "" ? v : fallback
+  const set = (name: string) => {
+    const v = env[name]?.trim()
+    return v !== undefined && v !== "" ? v : undefined
   }
+  const pick = (name: string, fallback: string | undefined) => set(name) ?? fallback
+  const secretVar = set("MP_SECRET")
   return {
     account: account?.name,
     username: pick("MP_USERNAME", account?.username),
-    secret: pick("MP_SECRET", account?.secret),
+    secret: secretVar !== undefined ? Redacted.make(secretVar) : account?.secret,
     projectId: pick("MP_PROJECT_ID", account?.projectId),
     region: parseRegion(pick("MP_REGION", account?.region), "MP_REGION"),
     projectTimezone: pick("MP_PROJECT_TIMEZONE", account?.projectTimezone),
@@ -213,7 +220,9 @@ export const resolveCredentials = (env: Env, accountFlag: string | undefined): C
   }
 }
 
-export const requireSecret = (c: Credentials): Credentials & { readonly secret: string } => {
+export const requireSecret = (
+  c: Credentials,
+): Credentials & { readonly secret: Redacted.Redacted<string> } => {
   if (c.secret === undefined) {
     throw new CliError(
       "MissingCredentials",
@@ -226,16 +235,5 @@ export const requireSecret = (c: Credentials): Credentials & { readonly secret: 
       "a service account needs a project id: set MP_PROJECT_ID or add it to the account.",
     )
   }
-  return c as Credentials & { readonly secret: string }
-}
-
-/** The credentials as `MP_*` variables, the form the Mixpanel adapter reads its config from. */
-export const credentialsEnv = (c: Credentials): Record<string, string> => {
-  const out: Record<string, string> = { MP_REGION: c.region }
-  if (c.username !== undefined) out.MP_USERNAME = c.username
-  if (c.secret !== undefined) out.MP_SECRET = c.secret
-  if (c.projectId !== undefined) out.MP_PROJECT_ID = c.projectId
-  if (c.projectTimezone !== undefined) out.MP_PROJECT_TIMEZONE = c.projectTimezone
-  if (c.apiUrl !== undefined) out.MP_API_URL = c.apiUrl
-  return out
+  return c as Credentials & { readonly secret: Redacted.Redacted<string> }
 }
