@@ -8,7 +8,7 @@ import {
 } from "@mixpanel-data/core"
 import { Clock, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { makeScheduler, Transient } from "../src/index.js"
+import { makeScheduler, type RetryPolicy, Transient } from "../src/index.js"
 
 const HOUR = 3_600_000
 
@@ -30,6 +30,25 @@ const maxInWindow = (stamps: ReadonlyArray<number>, window: number) => {
   }
   return best
 }
+
+/** A 429 that asks the whole family to wait `retryAfterMs`. */
+const throttled429 = (retryAfterMs: number) =>
+  new Transient({
+    error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow down" }),
+    reason: "429",
+    retryAfterMs,
+    throttled: true,
+  })
+
+/** The query family: no per-second limit, 5 at once, no margins. */
+const queryScheduler = (retry: RetryPolicy) =>
+  makeScheduler({
+    family: "query",
+    limits: { perHour: 1000, concurrent: 5 },
+    retry,
+    marginMs: 0,
+    secondMarginMs: 0,
+  })
 
 describe("scheduler in virtual time", () => {
   it.effect("spends the hourly budget, then waits for the window instead of hammering", () =>
@@ -80,13 +99,7 @@ describe("scheduler in virtual time", () => {
 
   it.effect("caps concurrency", () =>
     Effect.gen(function* () {
-      const scheduler = makeScheduler({
-        family: "query",
-        limits: { perHour: 1000, concurrent: 5 },
-        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
-        marginMs: 0,
-        secondMarginMs: 0,
-      })
+      const scheduler = queryScheduler({ maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 })
       let running = 0
       let peak = 0
       const task = scheduler.run(
@@ -124,14 +137,7 @@ describe("scheduler in virtual time", () => {
       const flaky = Effect.gen(function* () {
         attempts.push(yield* Clock.currentTimeMillis)
         if (attempts.length === 1) {
-          return yield* Effect.fail(
-            new Transient({
-              error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow down" }),
-              reason: "429",
-              retryAfterMs: 30_000,
-              throttled: true,
-            }),
-          )
+          return yield* Effect.fail(throttled429(30_000))
         }
         if (attempts.length === 2) {
           return yield* Effect.fail(
@@ -208,13 +214,7 @@ describe("scheduler in virtual time", () => {
   it.effect("a throttled answer holds the whole family back for its Retry-After", () =>
     Effect.gen(function* () {
       const progress = collectProgress()
-      const scheduler = makeScheduler({
-        family: "query",
-        limits: { perHour: 1000, concurrent: 5 },
-        retry: { maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 60_000 },
-        marginMs: 0,
-        secondMarginMs: 0,
-      })
+      const scheduler = queryScheduler({ maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 60_000 })
       const starts: Array<[string, number]> = []
       let throttled = false
       const first = scheduler.run(
@@ -223,14 +223,7 @@ describe("scheduler in virtual time", () => {
           starts.push(["first", yield* Clock.currentTimeMillis])
           if (throttled) return
           throttled = true
-          return yield* Effect.fail(
-            new Transient({
-              error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow" }),
-              reason: "429",
-              retryAfterMs: 45_000,
-              throttled: true,
-            }),
-          )
+          return yield* Effect.fail(throttled429(45_000))
         }),
       )
       const other = Effect.gen(function* () {
