@@ -1,35 +1,25 @@
 import { createInterface } from "node:readline"
 import { CliError } from "./cli-error.js"
 
-/** Reads a line typed on the terminal without echoing it (for secrets). */
-export const readHidden = (prompt: string): Promise<string> =>
-  new Promise((resolve, reject) => {
-    const stdin = process.stdin
-    process.stderr.write(prompt)
-    stdin.setRawMode(true)
-    stdin.setEncoding("utf8")
-    stdin.resume()
-    let text = ""
-    const done = (error?: Error) => {
-      stdin.off("data", onData)
-      stdin.setRawMode(false)
-      stdin.pause()
-      process.stderr.write("\n")
-      if (error) reject(error)
-      else resolve(text)
+/**
+ * Reads a line typed on the terminal without echoing it (for secrets). The prompt library
+ * reads keys as the terminal's line editor does: arrows move the cursor, and no escape
+ * sequence ever lands in the answer.
+ */
+export const readHidden = async (message: string): Promise<string> => {
+  const { default: password } = await import("@inquirer/password")
+  try {
+    return await password(
+      { message, toggleMask: false },
+      { input: process.stdin, output: process.stderr, clearPromptOnDone: true },
+    )
+  } catch (error) {
+    if (error instanceof Error && error.name === "ExitPromptError") {
+      throw new CliError("Interrupted", "cancelled at the prompt")
     }
-    const onData = (chunk: string) => {
-      for (const ch of chunk) {
-        if (ch === "\r" || ch === "\n") return done()
-        if (ch === "\u0003" || ch === "\u0004") {
-          return done(new CliError("Interrupted", "cancelled at the prompt"))
-        }
-        if (ch === "\u007f" || ch === "\b") text = text.slice(0, -1)
-        else text += ch
-      }
-    }
-    stdin.on("data", onData)
-  })
+    throw error
+  }
+}
 
 /** Asks a yes/no question on the terminal; only "y" or "yes" is a yes. */
 export const confirm = (question: string): Promise<boolean> =>

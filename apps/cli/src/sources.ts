@@ -3,11 +3,11 @@ import {
   MixpanelConfigError,
   type MixpanelSource,
   makeMixpanelSource,
-  mixpanelConfigFromEnv,
+  mixpanelConfigFrom,
 } from "@mixpanel-data/mixpanel-source"
 import { Effect, type Scope } from "effect"
 import { CliError } from "./cli-error.js"
-import { credentialsEnv, requireSecret, resolveCredentials } from "./config/accounts.js"
+import { requireSecret, resolveCredentials } from "./config/accounts.js"
 import type { Globals } from "./globals.js"
 
 export interface SourceOverrides {
@@ -21,11 +21,12 @@ export const mixpanelConfig = (
   overrides: SourceOverrides = {},
 ): MixpanelConfig => {
   const credentials = requireSecret(resolveCredentials(globals.env, globals.account))
-  const env = credentialsEnv(credentials)
-  if (overrides.timeZone !== undefined) env.MP_PROJECT_TIMEZONE = overrides.timeZone
   let config: MixpanelConfig
   try {
-    config = mixpanelConfigFromEnv(env)
+    config = mixpanelConfigFrom({
+      ...credentials,
+      projectTimezone: overrides.timeZone ?? credentials.projectTimezone,
+    })
   } catch (error) {
     if (error instanceof MixpanelConfigError) throw new CliError("BadArguments", error.message)
     throw error

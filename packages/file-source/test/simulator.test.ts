@@ -13,7 +13,7 @@ import {
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { eventChecksum, profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { type MixpanelConfig, makeMixpanelSource } from "@mixpanel-data/mixpanel-source"
-import { Effect, Stream } from "effect"
+import { Effect, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 
 /**
@@ -51,7 +51,7 @@ const config = (): MixpanelConfig => ({
   credentials: {
     _tag: "ServiceAccount",
     username: auth.username,
-    secret: auth.secret,
+    secret: Redacted.make(auth.secret),
     projectId: String(auth.projectId),
   },
   region: "us",

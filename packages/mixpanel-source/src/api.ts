@@ -1,5 +1,5 @@
 import type { SourceError } from "@mixpanel-data/core"
-import { Clock, Effect, Option } from "effect"
+import { Clock, Effect, Option, Redacted } from "effect"
 import { FetchHttpClient, HttpClient, HttpClientRequest, HttpClientResponse } from "effect/http"
 import type { ResolvedConfig } from "./config.js"
 import { classifyStatus, networkFailure, retryAfterMs } from "./errors.js"
@@ -28,16 +28,22 @@ const defined = (params: Params | undefined): Record<string, string> => {
   return out
 }
 
-/** Mixpanel over Effect's fetch-based client, on a fetch that keeps bodies as sent. */
+/**
+ * Mixpanel over Effect's fetch-based client, on a fetch that keeps bodies as sent (measured
+ * against `NodeHttpClient`: see `makeWireFetch`).
+ */
 export const makeApi = (config: ResolvedConfig, wire: WireFetch): Effect.Effect<Api> =>
   Effect.gen(function* () {
     const client = yield* HttpClient.HttpClient.pipe(Effect.provide(FetchHttpClient.layer))
     const credentials = config.credentials
-    const authorization = `Basic ${Buffer.from(
-      credentials._tag === "ServiceAccount"
-        ? `${credentials.username}:${credentials.secret}`
-        : `${credentials.secret}:`,
-    ).toString("base64")}`
+    // the one place the secret is unwrapped: the header, itself kept redacted until sent
+    const authorization = Redacted.make(
+      `Basic ${Buffer.from(
+        credentials._tag === "ServiceAccount"
+          ? `${credentials.username}:${Redacted.value(credentials.secret)}`
+          : `${Redacted.value(credentials.secret)}:`,
+      ).toString("base64")}`,
+    )
     const projectId = credentials.projectId
 
     const readText = (response: Response) =>
@@ -52,7 +58,7 @@ export const makeApi = (config: ResolvedConfig, wire: WireFetch): Effect.Effect<
         const params = defined({ ...request.params, project_id: projectId })
         let req = HttpClientRequest.make(request.method)(`${host}${request.path}`).pipe(
           HttpClientRequest.setUrlParams(params),
-          HttpClientRequest.setHeader("authorization", authorization),
+          HttpClientRequest.setHeader("authorization", Redacted.value(authorization)),
           HttpClientRequest.setHeader("accept", request.gzip ? "text/plain" : "application/json"),
         )
         if (request.gzip) req = HttpClientRequest.setHeader(req, "accept-encoding", "gzip")

@@ -1,19 +1,23 @@
 import { tmpdir } from "node:os"
 import { isValidTimeZone } from "@mixpanel-data/core"
+import { Redacted } from "effect"
 
 export type Region = "us" | "eu" | "in"
 
-/** Service account (current) or the project's API secret (legacy). */
+/**
+ * Service account (current) or the project's API secret (legacy). The secret stays `Redacted`
+ * (it prints as `<redacted>`) until the Authorization header is built from it.
+ */
 export type MixpanelCredentials =
   | {
       readonly _tag: "ServiceAccount"
       readonly username: string
-      readonly secret: string
+      readonly secret: Redacted.Redacted<string>
       readonly projectId: string
     }
   | {
       readonly _tag: "ProjectSecret"
-      readonly secret: string
+      readonly secret: Redacted.Redacted<string>
       /** Optional: recorded in metadata, and sent when present. */
       readonly projectId?: string
     }
@@ -152,22 +156,23 @@ export class MixpanelConfigError extends Error {
 const isRegion = (value: string): value is Region =>
   value === "us" || value === "eu" || value === "in"
 
+/** What the `MP_*` variables say, the secret already `Redacted`; absent fields are unset. */
+export interface MixpanelSettings {
+  readonly username?: string | undefined
+  readonly secret?: Redacted.Redacted<string> | undefined
+  readonly projectId?: string | undefined
+  readonly region?: string | undefined
+  readonly projectTimezone?: string | undefined
+  readonly apiUrl?: string | undefined
+}
+
 /**
- * Reads MP_USERNAME, MP_SECRET, MP_PROJECT_ID, MP_REGION, MP_PROJECT_TIMEZONE and MP_API_URL.
- * With MP_USERNAME it is a service account (MP_PROJECT_ID required); without, MP_SECRET is the
- * legacy project secret.
+ * A config from settings, checked as the variables are: with a username it is a service
+ * account (a project id required); without, the secret is the legacy project secret.
  */
-export const mixpanelConfigFromEnv = (
-  env: Readonly<Record<string, string | undefined>> = process.env,
-): MixpanelConfig => {
-  const value = (name: string) => {
-    const v = env[name]?.trim()
-    return v === undefined || v === "" ? undefined : v
-  }
-  const secret = value("MP_SECRET")
+export const mixpanelConfigFrom = (settings: MixpanelSettings): MixpanelConfig => {
+  const { secret, username, projectId } = settings
   if (secret === undefined) throw new MixpanelConfigError("MP_SECRET is not set")
-  const username = value("MP_USERNAME")
-  const projectId = value("MP_PROJECT_ID")
   if (projectId !== undefined && !/^\d+$/.test(projectId)) {
     throw new MixpanelConfigError(`MP_PROJECT_ID must be a number, got "${projectId}"`)
   }
@@ -183,21 +188,43 @@ export const mixpanelConfigFromEnv = (
         ? { _tag: "ProjectSecret", secret }
         : { _tag: "ProjectSecret", secret, projectId }
   }
-  const regionValue = (value("MP_REGION") ?? "us").toLowerCase()
+  const regionValue = (settings.region ?? "us").toLowerCase()
   if (!isRegion(regionValue)) {
     throw new MixpanelConfigError(`MP_REGION must be us, eu or in, got "${regionValue}"`)
   }
-  const timeZone = value("MP_PROJECT_TIMEZONE")
+  const timeZone = settings.projectTimezone
   if (timeZone !== undefined && !isValidTimeZone(timeZone)) {
     throw new MixpanelConfigError(`MP_PROJECT_TIMEZONE is not an IANA time zone: "${timeZone}"`)
   }
-  const baseUrl = value("MP_API_URL")
+  const baseUrl = settings.apiUrl
   return {
     credentials,
     region: regionValue,
     ...(baseUrl === undefined ? {} : { baseUrl }),
     ...(timeZone === undefined ? {} : { timeZone }),
   }
+}
+
+/**
+ * Reads MP_USERNAME, MP_SECRET, MP_PROJECT_ID, MP_REGION, MP_PROJECT_TIMEZONE and MP_API_URL
+ * (trimmed; empty is unset), the secret wrapped in `Redacted` as it is read.
+ */
+export const mixpanelConfigFromEnv = (
+  env: Readonly<Record<string, string | undefined>> = process.env,
+): MixpanelConfig => {
+  const value = (name: string) => {
+    const v = env[name]?.trim()
+    return v === undefined || v === "" ? undefined : v
+  }
+  const secret = value("MP_SECRET")
+  return mixpanelConfigFrom({
+    username: value("MP_USERNAME"),
+    secret: secret === undefined ? undefined : Redacted.make(secret),
+    projectId: value("MP_PROJECT_ID"),
+    region: value("MP_REGION"),
+    projectTimezone: value("MP_PROJECT_TIMEZONE"),
+    apiUrl: value("MP_API_URL"),
+  })
 }
 
 export { isValidTimeZone }

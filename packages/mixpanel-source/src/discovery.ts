@@ -55,23 +55,25 @@ const str = (n: number | undefined) => (n === undefined ? undefined : String(n))
 /** The query API's listing endpoints, through the query scheduler. */
 export const makeDiscovery = (api: Api, scheduler: Scheduler): Discovery => {
   const get = (method: "GET" | "POST", path: string, params: Params) =>
-    scheduler.run(
-      path,
-      Effect.gen(function* () {
-        const response = yield* api.send({ host: "query", method, path, params })
-        const text = yield* api.text(response)
-        try {
-          return JSON.parse(text) as unknown
-        } catch {
-          return yield* Effect.fail(
-            new Transient({
-              error: new ServerError({ source: SOURCE, status: 200, body: text.slice(0, 500) }),
-              reason: `unreadable answer from ${path}`,
-            }),
-          )
-        }
-      }),
-    )
+    scheduler
+      .run(
+        path,
+        Effect.gen(function* () {
+          const response = yield* api.send({ host: "query", method, path, params })
+          const text = yield* api.text(response)
+          try {
+            return JSON.parse(text) as unknown
+          } catch {
+            return yield* Effect.fail(
+              new Transient({
+                error: new ServerError({ source: SOURCE, status: 200, body: text.slice(0, 500) }),
+                reason: `unreadable answer from ${path}`,
+              }),
+            )
+          }
+        }),
+      )
+      .pipe(Effect.withSpan("MixpanelSource.discovery", { attributes: { path } }))
 
   const array = (value: unknown): Array<unknown> => (Array.isArray(value) ? value : [])
 

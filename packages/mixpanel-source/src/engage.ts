@@ -110,7 +110,7 @@ export const makeEngage = (
         path = LEGACY_PATH
         return scheduler.run(`engage page ${page}`, attempt(full))
       },
-    )
+    ).pipe(Effect.withSpan("MixpanelSource.engagePage", { attributes: { page } }))
   }
 
   const records = (page: EngagePage): Array<ProfileRecord> => {

@@ -145,7 +145,9 @@ export const spoolDay = (
     if (copies !== undefined && lines.copyRows === 0) options.pending.delete(copies)
     return { day, ...lines.spooled(path) }
   })
-  return scheduler.run(`export ${day}`, attempt)
+  return scheduler
+    .run(`export ${day}`, attempt)
+    .pipe(Effect.withSpan("MixpanelSource.exportDay", { attributes: { day } }))
 }
 
 export const deleteSpooled = removeFile

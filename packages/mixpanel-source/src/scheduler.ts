@@ -1,5 +1,5 @@
 import { reportProgress, type SourceError } from "@mixpanel-data/core"
-import { Clock, Context, Data, Effect, Random, Semaphore } from "effect"
+import { Clock, Context, Data, Duration, Effect, Random, Schedule, Semaphore } from "effect"
 import type { FamilyLimits, RetryPolicy } from "./config.js"
 
 /**
@@ -129,17 +129,30 @@ export const makeScheduler = (options: SchedulerOptions): Scheduler => {
     }),
   )
 
-  const backoff = (attempt: number, failure: Transient) =>
-    Effect.gen(function* () {
-      const exp = Math.min(retry.maxDelayMs, retry.baseDelayMs * 2 ** (attempt - 1))
-      const jittered = exp / 2 + (yield* Random.next) * (exp / 2)
-      const delay = failure.retryAfterMs !== undefined ? failure.retryAfterMs : jittered
-      if (failure.throttled === true) {
-        const now = yield* Clock.currentTimeMillis
-        pausedUntil = Math.max(pausedUntil, now + delay)
-      }
-      return delay
-    })
+  /**
+   * The retries: exponential from `baseDelayMs`, capped at `maxDelayMs`, with equal jitter (a
+   * delay between half and all of it), or exactly the server's `Retry-After`; a throttled
+   * answer holds every request of the family back for that long. Only `Transient` failures
+   * reach the delays: anything else stops the schedule first.
+   */
+  const backoff = Schedule.exponential(retry.baseDelayMs, 2).pipe(
+    Schedule.setInputType<unknown>(),
+    Schedule.while(({ input }) => input instanceof Transient),
+    Schedule.upTo({ times: retry.maxRetries }),
+    Schedule.modifyDelay(({ duration, input }) =>
+      Effect.gen(function* () {
+        const failure = input as Transient
+        const exp = Math.min(retry.maxDelayMs, Duration.toMillis(duration))
+        const jittered = exp / 2 + (yield* Random.next) * (exp / 2)
+        const delay = failure.retryAfterMs !== undefined ? failure.retryAfterMs : jittered
+        if (failure.throttled === true) {
+          const now = yield* Clock.currentTimeMillis
+          pausedUntil = Math.max(pausedUntil, now + delay)
+        }
+        return delay
+      }),
+    ),
+  )
 
   const run = <A, E, R>(
     what: string,
@@ -148,26 +161,17 @@ export const makeScheduler = (options: SchedulerOptions): Scheduler => {
     const once = concurrency.withPermits(1)(
       Effect.flatMap(takeSlot, (slot) => Effect.provideService(attempt, CurrentSlot, slot)),
     )
-    const loop = (n: number): Effect.Effect<A, E | SourceError, R> =>
+    const reported = backoff.pipe(
+      Schedule.tap(({ attempt: n, input }) =>
+        reportProgress({ _tag: "Retrying", what, attempt: n, reason: (input as Transient).reason }),
+      ),
+    )
+    return Effect.retry(once, reported).pipe(
       Effect.catchIf(
-        once,
         (e): e is Transient => e instanceof Transient,
-        (failure) => {
-          if (n >= retry.maxRetries) return Effect.fail(failure.error)
-          return Effect.gen(function* () {
-            const delay = yield* backoff(n + 1, failure)
-            yield* reportProgress({
-              _tag: "Retrying",
-              what,
-              attempt: n + 1,
-              reason: failure.reason,
-            })
-            yield* Effect.sleep(delay)
-            return yield* loop(n + 1)
-          })
-        },
-      )
-    return loop(0)
+        (failure) => Effect.fail(failure.error),
+      ),
+    )
   }
 
   return { run, started: () => started, concurrency: Math.max(1, limits.concurrent) }

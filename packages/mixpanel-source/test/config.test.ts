@@ -1,3 +1,4 @@
+import { Redacted } from "effect"
 import { describe, expect, it } from "vitest"
 import { MixpanelConfigError, mixpanelConfigFromEnv, resolveConfig } from "../src/index.js"
 
@@ -10,12 +11,11 @@ describe("config", () => {
       MP_REGION: "EU",
       MP_PROJECT_TIMEZONE: "America/Los_Angeles",
     })
-    expect(config.credentials).toEqual({
-      _tag: "ServiceAccount",
-      username: "svc.user",
-      secret: "s3cret",
-      projectId: "12345",
-    })
+    const { secret, ...rest } = config.credentials
+    expect(rest).toEqual({ _tag: "ServiceAccount", username: "svc.user", projectId: "12345" })
+    expect(Redacted.isRedacted(secret)).toBe(true)
+    expect(Redacted.value(secret)).toBe("s3cret")
+    expect(`${secret} ${JSON.stringify(config)}`).not.toContain("s3cret")
     const resolved = resolveConfig(config)
     expect(resolved.exportHost).toBe("https://data-eu.mixpanel.com")
     expect(resolved.queryHost).toBe("https://eu.mixpanel.com")

@@ -1,5 +1,5 @@
 import { startSimulator, transientFaultKinds } from "@mixpanel-data/mixpanel-sim"
-import { Effect, Stream } from "effect"
+import { Effect, Redacted, Stream } from "effect"
 import { describe, expect, it } from "vitest"
 import {
   auth,
@@ -135,7 +135,11 @@ describe("faults", () => {
     const error = await failureOf(
       {
         ...config(),
-        credentials: { _tag: "ServiceAccount", ...auth, secret: "wrong-secret-value" },
+        credentials: {
+          _tag: "ServiceAccount",
+          ...auth,
+          secret: Redacted.make("wrong-secret-value"),
+        },
       },
       (s) => s.eventNames(),
     )

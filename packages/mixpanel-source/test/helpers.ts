@@ -3,7 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { type EventPart, type SourceError, trueTimeMs } from "@mixpanel-data/core"
 import { eventChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
-import { Effect, Stream } from "effect"
+import { Effect, Redacted, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
 import { type MixpanelConfig, type MixpanelSource, makeMixpanelSource } from "../src/index.js"
 
@@ -42,7 +42,7 @@ export const removeDir = (dir: string) => rmSync(dir, { recursive: true, force: 
 
 export const configFor = (url: string, spoolDir: string, extra: Partial<MixpanelConfig> = {}) =>
   ({
-    credentials: { _tag: "ServiceAccount", ...auth },
+    credentials: { _tag: "ServiceAccount", ...auth, secret: Redacted.make(auth.secret) },
     region: "us",
     baseUrl: url,
     spoolDir,

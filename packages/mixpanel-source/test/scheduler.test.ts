@@ -8,7 +8,7 @@ import {
 } from "@mixpanel-data/core"
 import { Clock, Effect, Fiber } from "effect"
 import { TestClock } from "effect/testing"
-import { makeScheduler, Transient } from "../src/index.js"
+import { makeScheduler, type RetryPolicy, Transient } from "../src/index.js"
 
 const HOUR = 3_600_000
 
@@ -30,6 +30,25 @@ const maxInWindow = (stamps: ReadonlyArray<number>, window: number) => {
   }
   return best
 }
+
+/** A 429 that asks the whole family to wait `retryAfterMs`. */
+const throttled429 = (retryAfterMs: number) =>
+  new Transient({
+    error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow down" }),
+    reason: "429",
+    retryAfterMs,
+    throttled: true,
+  })
+
+/** The query family: no per-second limit, 5 at once, no margins. */
+const queryScheduler = (retry: RetryPolicy) =>
+  makeScheduler({
+    family: "query",
+    limits: { perHour: 1000, concurrent: 5 },
+    retry,
+    marginMs: 0,
+    secondMarginMs: 0,
+  })
 
 describe("scheduler in virtual time", () => {
   it.effect("spends the hourly budget, then waits for the window instead of hammering", () =>
@@ -80,13 +99,7 @@ describe("scheduler in virtual time", () => {
 
   it.effect("caps concurrency", () =>
     Effect.gen(function* () {
-      const scheduler = makeScheduler({
-        family: "query",
-        limits: { perHour: 1000, concurrent: 5 },
-        retry: { maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 },
-        marginMs: 0,
-        secondMarginMs: 0,
-      })
+      const scheduler = queryScheduler({ maxRetries: 0, baseDelayMs: 1, maxDelayMs: 1 })
       let running = 0
       let peak = 0
       const task = scheduler.run(
@@ -124,14 +137,7 @@ describe("scheduler in virtual time", () => {
       const flaky = Effect.gen(function* () {
         attempts.push(yield* Clock.currentTimeMillis)
         if (attempts.length === 1) {
-          return yield* Effect.fail(
-            new Transient({
-              error: new RateLimitedError({ source: "mixpanel", status: 429, body: "slow down" }),
-              reason: "429",
-              retryAfterMs: 30_000,
-              throttled: true,
-            }),
-          )
+          return yield* Effect.fail(throttled429(30_000))
         }
         if (attempts.length === 2) {
           return yield* Effect.fail(
@@ -202,6 +208,54 @@ describe("scheduler in virtual time", () => {
       )
       assert.strictEqual(auth._tag, "AuthenticationError")
       assert.strictEqual(authCalls, 1)
+    }),
+  )
+
+  it.effect("a throttled answer holds the whole family back for its Retry-After", () =>
+    Effect.gen(function* () {
+      const progress = collectProgress()
+      const scheduler = queryScheduler({ maxRetries: 2, baseDelayMs: 1000, maxDelayMs: 60_000 })
+      const starts: Array<[string, number]> = []
+      let throttled = false
+      const first = scheduler.run(
+        "first",
+        Effect.gen(function* () {
+          starts.push(["first", yield* Clock.currentTimeMillis])
+          if (throttled) return
+          throttled = true
+          return yield* Effect.fail(throttled429(45_000))
+        }),
+      )
+      const other = Effect.gen(function* () {
+        starts.push(["other", yield* Clock.currentTimeMillis])
+      })
+      const fiber = yield* Effect.forkChild(
+        Effect.all([first, Effect.andThen(Effect.sleep(1), scheduler.run("other", other))], {
+          concurrency: "unbounded",
+        }).pipe(Effect.provideService(Progress, progress.reporter)),
+      )
+      yield* TestClock.adjust(100_000)
+      yield* Fiber.join(fiber)
+      // the other request, due at 1 ms, waits out the pause too
+      assert.deepStrictEqual(
+        [...starts].sort((a, b) => a[1] - b[1] || a[0].localeCompare(b[0])),
+        [
+          ["first", 0],
+          ["first", 45_000],
+          ["other", 45_000],
+        ],
+      )
+      const fatal = yield* Effect.flip(
+        scheduler.run(
+          "fatal",
+          Effect.fail(new AuthenticationError({ source: "mixpanel", status: 401, body: "no" })),
+        ),
+      ).pipe(Effect.provideService(Progress, progress.reporter))
+      assert.strictEqual(fatal._tag, "AuthenticationError")
+      assert.deepStrictEqual(
+        progress.events.flatMap((e) => (e._tag === "Retrying" ? [[e.what, e.attempt]] : [])),
+        [["first", 1]],
+      )
     }),
   )
 })

@@ -1,7 +1,7 @@
 import { rm } from "node:fs/promises"
 import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { makeMixpanelSource } from "@mixpanel-data/mixpanel-source"
-import { Clock, Duration, Effect, Stream } from "effect"
+import { Clock, Duration, Effect, Redacted, Stream } from "effect"
 import type { BenchOptions, BenchResult } from "./registry.js"
 
 /**
@@ -70,7 +70,12 @@ export const runP4Backfill = async (): Promise<P4Result> => {
     const program = Effect.scoped(
       Effect.gen(function* () {
         const source = yield* makeMixpanelSource({
-          credentials: { _tag: "ServiceAccount", ...auth, projectId: String(auth.projectId) },
+          credentials: {
+            _tag: "ServiceAccount",
+            ...auth,
+            secret: Redacted.make(auth.secret),
+            projectId: String(auth.projectId),
+          },
           region: "us",
           baseUrl: sim.url,
           // Simulated ms. Window stamps move to when each answer arrives, so no latency margin.

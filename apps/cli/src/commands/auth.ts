@@ -1,5 +1,5 @@
 import { formatResult, isValidTimeZone } from "@mixpanel-data/core"
-import { Effect } from "effect"
+import { Effect, Redacted } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
 import {
   type Account,
@@ -28,7 +28,7 @@ const readSecret = async (globals: Globals, opts: Opts): Promise<string> => {
   if (opts.secretStdin === true) return (await readStdin()).trim()
   const fromEnv = globals.env.MP_SECRET
   if (fromEnv !== undefined && fromEnv.trim() !== "") return fromEnv.trim()
-  if (process.stdin.isTTY) return (await readHidden("Secret: ")).trim()
+  if (process.stdin.isTTY) return (await readHidden("Secret:")).trim()
   throw badArguments("no secret given: use --secret-stdin, set MP_SECRET, or run on a terminal")
 }
 
@@ -55,7 +55,7 @@ export const add = async (globals: Globals, name: string, opts: Opts): Promise<n
   if (secret === "") throw badArguments("the secret is empty")
   const account: Account = {
     name,
-    secret,
+    secret: Redacted.make(secret),
     region: (typeof opts.region === "string" ? opts.region : "us") as Region,
     ...(username !== undefined ? { username } : {}),
     ...(projectId !== undefined ? { projectId } : {}),

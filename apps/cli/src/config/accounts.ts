@@ -1,17 +1,29 @@
-import { chmodSync, existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs"
+import {
+  chmodSync,
+  existsSync,
+  lstatSync,
+  mkdirSync,
+  readFileSync,
+  renameSync,
+  writeFileSync,
+} from "node:fs"
 import { dirname } from "node:path"
+import { Redacted } from "effect"
+import { parse, stringify, TomlError, type TomlTable, type TomlValue } from "smol-toml"
 import { badArguments, CliError } from "../cli-error.js"
 import { configFile, type Env } from "./paths.js"
-import { parseToml, stringifyToml, TomlParseError, type TomlTable } from "./toml.js"
 
 export const regions = ["us", "eu", "in"] as const
 export type Region = (typeof regions)[number]
 
-/** A named account. Without a username the secret is a legacy project secret. */
+/**
+ * A named account. Without a username the secret is a legacy project secret. The secret is
+ * `Redacted` from the moment it is read: it prints as `<redacted>`.
+ */
 export interface Account {
   readonly name: string
   readonly username?: string
-  readonly secret: string
+  readonly secret: Redacted.Redacted<string>
   readonly projectId?: string
   readonly region: Region
   readonly projectTimezone?: string
@@ -32,6 +44,9 @@ export const validateAccountName = (name: string): string => {
   return name
 }
 
+const isTable = (v: TomlValue | undefined): v is TomlTable =>
+  typeof v === "object" && v !== null && !Array.isArray(v) && !(v instanceof Date)
+
 const str = (t: TomlTable, key: string): string | undefined => {
   const v = t[key]
   if (v === undefined) return undefined
@@ -48,23 +63,42 @@ const parseRegion = (value: string | undefined, where: string): Region => {
   return r as Region
 }
 
-export const readConfig = (env: Env): Config => {
-  const file = configFile(env)
-  if (!existsSync(file)) return { accounts: [] }
-  let doc: TomlTable
+/** A symlinked config file could be pointed anywhere: never read or replace through one. */
+const refuseSymlink = (file: string): void => {
+  if (lstatSync(file, { throwIfNoEntry: false })?.isSymbolicLink()) {
+    throw new CliError(
+      "ConfigError",
+      `${file} is a symbolic link; refusing to use it. Replace it with a regular file.`,
+    )
+  }
+}
+
+/** The config file as TOML, `{}` when there is none. */
+const readDocument = (file: string): TomlTable => {
+  refuseSymlink(file)
+  if (!existsSync(file)) return {}
   try {
-    doc = parseToml(readFileSync(file, "utf8"))
+    return parse(readFileSync(file, "utf8"))
   } catch (e) {
-    if (e instanceof TomlParseError) {
-      throw new CliError("ConfigError", `${file}: ${e.message}. Fix or remove the file.`)
+    if (e instanceof TomlError) {
+      const reason = e.message.split("\n")[0]!.replace(/^Invalid TOML document: /, "")
+      throw new CliError(
+        "ConfigError",
+        `${file}: line ${e.line}, column ${e.column}: ${reason}. Fix or remove the file.`,
+      )
     }
     throw e
   }
+}
+
+export const readConfig = (env: Env): Config => {
+  const file = configFile(env)
+  const doc = readDocument(file)
   const table = doc.accounts
   const accounts: Account[] = []
-  if (table !== undefined && typeof table === "object") {
+  if (isTable(table)) {
     for (const [name, raw] of Object.entries(table)) {
-      if (typeof raw !== "object") continue
+      if (!isTable(raw)) continue
       const secret = str(raw, "secret")
       if (secret === undefined) {
         throw new CliError("ConfigError", `${file}: account "${name}" has no secret`)
@@ -75,7 +109,7 @@ export const readConfig = (env: Env): Config => {
       const apiUrl = str(raw, "api_url")
       accounts.push({
         name,
-        secret,
+        secret: Redacted.make(secret),
         region: parseRegion(str(raw, "region"), `${file}: account "${name}"`),
         ...(username !== undefined ? { username } : {}),
         ...(projectId !== undefined ? { projectId } : {}),
@@ -88,25 +122,50 @@ export const readConfig = (env: Env): Config => {
   return { accounts, ...(def !== undefined ? { defaultAccount: def } : {}) }
 }
 
-/** Writes atomically (temp file + rename) with mode 0600 in a 0700 folder. */
+/** The keys an account's table holds for the CLI; any other key is the user's and kept. */
+const accountKeys = ["username", "secret", "project_id", "region", "project_timezone", "api_url"]
+
+const accountTable = (a: Account, before: TomlValue | undefined): TomlTable => {
+  const kept = isTable(before)
+    ? Object.entries(before).filter(([k]) => !accountKeys.includes(k))
+    : []
+  const own: Array<[string, string | undefined]> = [
+    ["username", a.username],
+    // the file is where the secret lives: written out as it is
+    ["secret", Redacted.value(a.secret)],
+    ["project_id", a.projectId],
+    ["region", a.region],
+    ["project_timezone", a.projectTimezone],
+    ["api_url", a.apiUrl],
+  ]
+  return Object.fromEntries([
+    ...own.filter((e): e is [string, string] => e[1] !== undefined),
+    ...kept,
+  ])
+}
+
+/**
+ * Writes atomically (temp file + rename) with mode 0600 in a 0700 folder. Keys the CLI does not
+ * own (hand-added values, arrays, tables) are kept; comments are not.
+ */
 export const writeConfig = (env: Env, config: Config): void => {
   const file = configFile(env)
+  const before = readDocument(file)
   mkdirSync(dirname(file), { recursive: true, mode: 0o700 })
-  const accounts: TomlTable = {}
-  for (const a of config.accounts) {
-    const t: TomlTable = {}
-    if (a.username !== undefined) t.username = a.username
-    t.secret = a.secret
-    if (a.projectId !== undefined) t.project_id = a.projectId
-    t.region = a.region
-    if (a.projectTimezone !== undefined) t.project_timezone = a.projectTimezone
-    if (a.apiUrl !== undefined) t.api_url = a.apiUrl
-    accounts[a.name] = t
-  }
-  const doc: TomlTable = {}
-  if (config.defaultAccount !== undefined) doc.default = config.defaultAccount
-  doc.accounts = accounts
-  const text = `# mixpanel-data accounts (mp auth add/remove/use). Keep this file private.\n${stringifyToml(doc)}`
+  const beforeAccounts = isTable(before.accounts) ? before.accounts : {}
+  const accounts = Object.fromEntries(
+    config.accounts.map((a) => [
+      a.name,
+      accountTable(a, Object.hasOwn(beforeAccounts, a.name) ? beforeAccounts[a.name] : undefined),
+    ]),
+  )
+  const kept = Object.entries(before).filter(([k]) => k !== "default" && k !== "accounts")
+  const doc: TomlTable = Object.fromEntries([
+    ...(config.defaultAccount !== undefined ? [["default", config.defaultAccount]] : []),
+    ...kept,
+    ["accounts", accounts],
+  ])
+  const text = `# mixpanel-data accounts (mp auth add/remove/use). Keep this file private.\n${stringify(doc).replace(/\n*$/, "\n")}`
   const tmp = `${file}.${process.pid}.tmp`
   writeFileSync(tmp, text, { mode: 0o600 })
   chmodSync(tmp, 0o600)
@@ -117,7 +176,7 @@ export const writeConfig = (env: Env, config: Config): void => {
 export interface Credentials {
   readonly account: string | undefined
   readonly username: string | undefined
-  readonly secret: string | undefined
+  readonly secret: Redacted.Redacted<string> | undefined
   readonly projectId: string | undefined
   readonly region: Region
   readonly projectTimezone: string | undefined
@@ -144,14 +203,16 @@ export const resolveCredentials = (env: Env, accountFlag: string | undefined): C
   } else if (config.accounts.length === 1) {
     account = config.accounts[0]
   }
-  const pick = (name: string, fallback: string | undefined) => {
-    const v = env[name]
-    return v !== undefined && v !== "" ? v : fallback
+  const set = (name: string) => {
+    const v = env[name]?.trim()
+    return v !== undefined && v !== "" ? v : undefined
   }
+  const pick = (name: string, fallback: string | undefined) => set(name) ?? fallback
+  const secretVar = set("MP_SECRET")
   return {
     account: account?.name,
     username: pick("MP_USERNAME", account?.username),
-    secret: pick("MP_SECRET", account?.secret),
+    secret: secretVar !== undefined ? Redacted.make(secretVar) : account?.secret,
     projectId: pick("MP_PROJECT_ID", account?.projectId),
     region: parseRegion(pick("MP_REGION", account?.region), "MP_REGION"),
     projectTimezone: pick("MP_PROJECT_TIMEZONE", account?.projectTimezone),
@@ -159,7 +220,9 @@ export const resolveCredentials = (env: Env, accountFlag: string | undefined): C
   }
 }
 
-export const requireSecret = (c: Credentials): Credentials & { readonly secret: string } => {
+export const requireSecret = (
+  c: Credentials,
+): Credentials & { readonly secret: Redacted.Redacted<string> } => {
   if (c.secret === undefined) {
     throw new CliError(
       "MissingCredentials",
@@ -172,16 +235,5 @@ export const requireSecret = (c: Credentials): Credentials & { readonly secret: 
       "a service account needs a project id: set MP_PROJECT_ID or add it to the account.",
     )
   }
-  return c as Credentials & { readonly secret: string }
-}
-
-/** The credentials as `MP_*` variables, the form the Mixpanel adapter reads its config from. */
-export const credentialsEnv = (c: Credentials): Record<string, string> => {
-  const out: Record<string, string> = { MP_REGION: c.region }
-  if (c.username !== undefined) out.MP_USERNAME = c.username
-  if (c.secret !== undefined) out.MP_SECRET = c.secret
-  if (c.projectId !== undefined) out.MP_PROJECT_ID = c.projectId
-  if (c.projectTimezone !== undefined) out.MP_PROJECT_TIMEZONE = c.projectTimezone
-  if (c.apiUrl !== undefined) out.MP_API_URL = c.apiUrl
-  return out
+  return c as Credentials & { readonly secret: Redacted.Redacted<string> }
 }

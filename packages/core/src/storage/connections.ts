@@ -1,6 +1,6 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { Context, Effect, Semaphore } from "effect"
-import type { QueryError } from "../errors.js"
+import { Context, Effect, Pool, type Scope, Semaphore } from "effect"
+import { type QueryError, StorageIOError } from "../errors.js"
 import { runOn } from "./duck.js"
 
 /** Writers held by the current fiber (and its children): lets nested writes join, not deadlock. */
@@ -64,23 +64,36 @@ export class Writer {
   }
 }
 
-/** A small pool of reader connections: queries answer while a long write runs. */
+/**
+ * A small fixed pool of reader connections: queries answer while a long write runs. Every
+ * connection opens with the pool (a failure to open fails here, typed) and closes with its
+ * scope; each use holds one connection and hands it back when done.
+ */
 export class Readers {
-  private readonly free: Array<DuckDBConnection>
-  private readonly lock: Semaphore.Semaphore
+  private constructor(private readonly pool: Pool.Pool<DuckDBConnection>) {}
 
-  constructor(conns: ReadonlyArray<DuckDBConnection>) {
-    this.free = [...conns]
-    this.lock = Semaphore.makeUnsafe(conns.length)
+  static make(
+    connect: Effect.Effect<DuckDBConnection, StorageIOError, Scope.Scope>,
+    size: number,
+  ): Effect.Effect<Readers, StorageIOError, Scope.Scope> {
+    return Effect.gen(function* () {
+      // once all are open a fixed pool never opens another: a later failure would be a defect
+      const pool = yield* Pool.make({ acquire: Effect.orDie(connect), size })
+      yield* Effect.scoped(
+        Effect.forEach(Array.from({ length: size }), () => Pool.get(pool), {
+          concurrency: "unbounded",
+          discard: true,
+        }),
+      ).pipe(
+        Effect.catchDefect((defect) =>
+          defect instanceof StorageIOError ? Effect.fail(defect) : Effect.die(defect),
+        ),
+      )
+      return new Readers(pool)
+    })
   }
 
   with<A, E, R>(body: (conn: DuckDBConnection) => Effect.Effect<A, E, R>): Effect.Effect<A, E, R> {
-    return this.lock.withPermit(
-      Effect.acquireUseRelease(
-        Effect.sync(() => this.free.pop()!),
-        body,
-        (conn) => Effect.sync(() => void this.free.push(conn)),
-      ),
-    )
+    return Pool.use(this.pool, body)
   }
 }

@@ -57,9 +57,7 @@ export const makeStorage = (
     const db = yield* openDatabase(options)
     const { resources } = db
     const writer = new Writer(yield* resources.scopedConnection())
-    const readerConns = []
-    for (let i = 0; i < READERS; i++) readerConns.push(yield* resources.scopedConnection())
-    const readers = new Readers(readerConns)
+    const readers = yield* Readers.make(resources.scopedConnection(), READERS)
 
     if (!db.readOnly) {
       registerEventInsertId(writer.conn)
