@@ -67,7 +67,7 @@ export const buildProgram = (): Command => {
     .option("--verbose", "stack traces with errors, and each retry")
     .option(
       "--memory-limit <size>",
-      "memory budget for DuckDB, e.g. 512MB or 2GB (env MP_MEMORY_LIMIT; default: 256MB while loading, spilling to disk past it)",
+      "memory budget for DuckDB, e.g. 512MB or 2GB (env MP_MEMORY_LIMIT; default: 192MB while loading, spilling to disk past it)",
     )
     .option(
       "--max-retries <n>",

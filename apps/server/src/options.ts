@@ -47,7 +47,7 @@ Options:
                           (default ${defaults.maxRows})                  (env MP_MAX_ROWS)
   --import-dir DIR        the only folder file import jobs may read      (env MP_IMPORT_DIR)
   --memory-limit SIZE     DuckDB's memory budget, e.g. 512MB or 2GB      (env MP_MEMORY_LIMIT)
-                          default: 256MB while a job loads, spilling to disk past it
+                          default: 192MB while a job loads, spilling to disk past it
   -h, --help              this text
   -v, --version           the version
 

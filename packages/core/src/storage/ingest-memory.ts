@@ -11,8 +11,8 @@ import type { NativeResources } from "./open.js"
  * and restored when the last one ends; what does not fit spills to the temp directory. A budget
  * the user sets (`memoryLimit`) is DuckDB's limit for the whole session instead.
  */
-export const DEFAULT_MEMORY_BUDGET = "256MB"
-export const DEFAULT_MEMORY_BUDGET_BYTES = 256 * 1000 * 1000
+export const DEFAULT_MEMORY_BUDGET = "192MB"
+export const DEFAULT_MEMORY_BUDGET_BYTES = 192 * 1000 * 1000
 
 /**
  * Evicting cached blocks frees memory in bulk, and DuckDB's allocator keeps freed memory up

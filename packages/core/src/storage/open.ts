@@ -11,7 +11,7 @@ import { registerSignalCleanup } from "./signals.js"
 export interface EngineOptions {
   /**
    * The memory budget (DuckDB's `memory_limit`, e.g. `"512MB"`, `"2GB"`) for the whole session.
-   * When absent, ingestion runs under a default budget (256 MB) that is lifted when it ends,
+   * When absent, ingestion runs under a default budget (192 MB) that is lifted when it ends,
    * and queries under DuckDB's own default. Big loads spill to `tempDirectory` past it.
    */
   readonly memoryLimit?: string

@@ -150,8 +150,8 @@ describe("lifecycle", () => {
       }),
     )
     expect(out.after).toBe(out.before)
-    // the default ingestion budget, 256 MB
-    expect(String(out.during)).toBe("244.1 MiB 1.0 MiB 1.0 MiB")
+    // the default ingestion budget, 192 MB
+    expect(String(out.during)).toBe("183.1 MiB 1.0 MiB 1.0 MiB")
   })
 
   it("keeps a budget the user sets for the whole session, ingestion included", async () => {
