@@ -45,7 +45,7 @@ describe("events from /api/2.0/export", () => {
         if (part._tag !== "JsonlPart") throw new Error("expected a JsonlPart")
         // a split line leaves a blank (one byte) in the other file
         const size = statSync(part.path).size + (part.copies ? statSync(part.copies).size : 0)
-        expect(size).toBe(part.bytes + (part.copies ? part.rows : 0))
+        expect(size).toBe(part.bytes + (part.copies ? part.rows! : 0))
         expect(readFileSync(part.path, "utf8").split("\n").length - 1).toBe(part.rows)
         expect(partLines(part).length).toBe(part.rows)
         expect(part.layout.insertId).toEqual([
