@@ -143,6 +143,7 @@ export interface StorageShape {
    * without split-off copies load through a staging table of their own (see `jsonl.ts`), and
    * `commit` runs in the transaction that makes the rows visible. Metadata widens like an
    * append. A bad line fails the load naming its file (or day) and line, leaving nothing.
+   * A file given as a bare path is gzip when named `.gz`; a `JsonlFile` says so itself.
    */
   readonly loadEventsJsonl: <E = never, R = never>(
     name: string,

@@ -8,7 +8,6 @@ import {
   InvalidSourceInput,
   isValidTimeZone,
   type JsonlLayout,
-  LineProblem,
   type ProfileRecord,
   reportProgress,
   type Source,
@@ -30,9 +29,10 @@ export interface FileSourceConfig {
   /** Where `-` reads from; standard input by default. */
   readonly stdin?: () => NodeJS.ReadableStream
   /**
-   * Where event inputs are spooled before loading, in a private folder made for each read and
-   * removed once empty; the system's temporary folder by default. Needs room for the largest
-   * input, uncompressed.
+   * Where standard input and files starting with a byte-order mark are copied before loading
+   * (other files are read in place), in a private folder made on first use and removed once
+   * empty; the system's temporary folder by default. Needs room for the largest such input,
+   * uncompressed.
    */
   readonly spoolDir?: string
 }
@@ -67,8 +67,8 @@ const toSourceError =
   (file: string) =>
   (e: unknown): SourceError => {
     if (e instanceof Located) return e.error
+    if (e instanceof InvalidSourceInput) return e
     if (e instanceof JsonShapeError) return invalid(file, e.message, e.line)
-    if (e instanceof LineProblem) return invalid(file, e.reason, e.line)
     if (e instanceof SpoolWriteError) return invalid(file, `cannot spool: ${describe(e.error)}`)
     const code = (e as NodeJS.ErrnoException | undefined)?.code
     if (typeof code === "string" && code.startsWith("Z_")) {
@@ -100,6 +100,11 @@ const eventParts = (
       yield* checkConfig(config)
       const inputs = yield* resolveInputs(config.paths)
       const base = config.spoolDir ?? tmpdir()
+      // spooled, not yet handed on: deleted when the stream ends
+      const pending = new Set<string>()
+      const removePending = Effect.promise(() =>
+        Promise.all([...pending].map((path) => rm(path, { force: true }).catch(() => undefined))),
+      )
       // made on first use (most imports spool nothing), removed with the stream
       const scope = yield* Effect.scope
       let folder: string | undefined
@@ -107,21 +112,16 @@ const eventParts = (
         folder !== undefined
           ? Effect.succeed(folder)
           : acquireSpoolFolder(base).pipe(
-              Effect.provideService(Scope.Scope, scope),
               Effect.tap((made) =>
                 Effect.sync(() => {
                   folder = made
                 }),
               ),
+              // added after the folder's removal, so it runs first: the folder can then go
+              Effect.tap(() => Effect.addFinalizer(() => removePending)),
+              Effect.provideService(Scope.Scope, scope),
               Effect.mapError((e) => invalid(base, `cannot make a spool folder: ${describe(e)}`)),
             ),
-      )
-      // spooled, not yet handed on: deleted when the stream ends (before the folder goes)
-      const pending = new Set<string>()
-      yield* Effect.addFinalizer(() =>
-        Effect.promise(() =>
-          Promise.all([...pending].map((path) => rm(path, { force: true }).catch(() => undefined))),
-        ),
       )
       yield* reportProgress({ _tag: "Planned", unit: "files", total: inputs.length })
       const layout = fileLayout(config.timeZone)
@@ -231,14 +231,14 @@ const profileRecords = (config: FileSourceConfig): Stream.Stream<ProfileRecord, 
  * A source reading Mixpanel export JSONL (events) and engage output (profiles) from files,
  * folders or stdin, plain or gzip.
  *
- * Events: each input is streamed, in constant memory, into a JSONL spool file that storage
- * loads natively, one `JsonlPart` per input with `day: null` (a file's days are known only once
- * it is loaded, so storage records the days it finds) and `origin` naming the input. A line that
- * is not a JSON object fails the stream with its file and line; storage names the file and line
- * of anything else it cannot load, so an import is all or nothing. Lines without a usable
- * `$insert_id` get a derived one. The request's event names pass on to the part (storage loads
- * only those); the date range is not applied (a file holds what it holds) and neither is
- * `limit`.
+ * Events: one `JsonlPart` per input, which storage loads natively, with `day: null` (a file's
+ * days are known only once it is loaded, so storage records the days it finds) and `origin`
+ * naming the input. A file is loaded where it is (a gzip one checked whole first); standard
+ * input and a file starting with a byte-order mark are copied, in constant memory, to a spool
+ * file. Storage derives the ids of lines without a usable `$insert_id` and names the file and
+ * line of anything it cannot load, so an import is all or nothing. The request's event names
+ * pass on to the part (storage loads only those); the date range is not applied (a file holds
+ * what it holds) and neither is `limit`.
  *
  * Profiles: engage pages, arrays or JSONL of results, parsed and validated here.
  */

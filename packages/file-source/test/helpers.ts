@@ -1,12 +1,14 @@
-import { mkdtempSync, readFileSync, rmSync } from "node:fs"
+import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import type {
-  EventPart,
-  EventsRequest,
-  ProfileRecord,
-  Source,
-  SourceError,
+import {
+  type EventPart,
+  type EventsRequest,
+  type ProfileRecord,
+  type Source,
+  type SourceError,
+  Storage,
+  storageLayer,
 } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { afterEach } from "vitest"
@@ -45,25 +47,6 @@ export const collectParts = (
 export const eventsError = (source: Source): Promise<SourceError> =>
   Effect.runPromise(Effect.flip(Stream.runDrain(source.events(request)))) as Promise<SourceError>
 
-/** A spool file's lines (the text split on `\n`, the empty string after the last dropped). */
-const fileLines = (path: string): Array<string> => {
-  const lines = readFileSync(path, "utf8").split("\n")
-  if (lines[lines.length - 1] === "") lines.pop()
-  return lines
-}
-
-/**
- * A part's spooled lines in input order: a later copy of an event key is split off to the
- * part's copies file, at the place its blank stands in the main file.
- */
-export const spoolLines = (part: EventPart): Array<string> => {
-  if (part._tag !== "JsonlPart") throw new Error("expected a JsonlPart")
-  const main = fileLines(part.path)
-  if (part.copies === undefined) return main
-  const copies = fileLines(part.copies)
-  return main.map((line, i) => (line !== "" ? line : (copies[i] ?? "")))
-}
-
 export const collectProfiles = (source: Source): Promise<ReadonlyArray<ProfileRecord>> =>
   Effect.runPromise(Stream.runCollect(source.profiles({})))
 
@@ -72,3 +55,26 @@ export const profilesError = (source: Source): Promise<SourceError> =>
 
 export const exportLine = (event: string, properties: Record<string, unknown>): string =>
   JSON.stringify({ event, properties })
+
+/** Runs `body` against a database file at `path`. */
+export const run = <A, E>(path: string, body: Effect.Effect<A, E, Storage>) =>
+  Effect.runPromise(Effect.exit(Effect.provide(body, storageLayer({ mode: "file", path }))))
+
+export const ok = async <A, E>(path: string, body: Effect.Effect<A, E, Storage>): Promise<A> => {
+  const exit = await run(path, body)
+  if (exit._tag === "Failure") throw new Error(String(exit.cause))
+  return exit.value
+}
+
+/** The cause of the failure `body` must end in, as text. */
+export const failureOf = async <A, E>(path: string, body: Effect.Effect<A, E, Storage>) => {
+  const exit = await run(path, body)
+  if (exit._tag === "Success") throw new Error("expected a failure")
+  return String(exit.cause)
+}
+
+export const query = (sql: string) => Effect.flatMap(Storage, (s) => s.queryObjects(sql))
+
+/** The file and line in either form errors give them (`file:2`, `file at line 2`). */
+export const atLine = (file: string, line: number) =>
+  new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:| at line )${line}\\b`)

@@ -1,25 +1,22 @@
-import { readdirSync, writeFileSync } from "node:fs"
+import { readdirSync, readFileSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Readable } from "node:stream"
 import { gzipSync } from "node:zlib"
-import { importEvents, importProfiles, Storage, storageLayer } from "@mixpanel-data/core"
-import { makeFileSource } from "@mixpanel-data/file-source"
+import {
+  deriveInsertId,
+  importEvents,
+  importProfiles,
+  type SourceError,
+  Storage,
+  type StorageError,
+  storageLayer,
+} from "@mixpanel-data/core"
+import { type FileSourceConfig, makeFileSource } from "@mixpanel-data/file-source"
 import { Effect } from "effect"
 import { describe, expect, it } from "vitest"
-import { exportLine, useTempDir } from "./helpers.js"
+import { atLine, exportLine, failureOf, ok, query, run, useTempDir } from "./helpers.js"
 
 const tempDir = useTempDir()
-
-const run = <A, E>(path: string, body: Effect.Effect<A, E, Storage>) =>
-  Effect.runPromise(Effect.exit(Effect.provide(body, storageLayer({ mode: "file", path }))))
-
-const ok = async <A, E>(path: string, body: Effect.Effect<A, E, Storage>): Promise<A> => {
-  const exit = await run(path, body)
-  if (exit._tag === "Failure") throw new Error(String(exit.cause))
-  return exit.value
-}
-
-const query = (sql: string) => Effect.flatMap(Storage, (s) => s.queryObjects(sql))
 
 const awkward = [
   { unicode: "日本語 ✓ é 🎉", "$weird key": "x", "dotted.key": 1 },
@@ -44,16 +41,7 @@ const eventsFile = (dir: string, name: string, count: number, offset = 0) => {
   return { file, lines }
 }
 
-/** The file and line in either form errors give them (`file:2`, `file at line 2`). */
-const atLine = (file: string, line: number) =>
-  new RegExp(`${file.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")}(:| at line )${line}\\b`)
 const bad2 = atLine("bad.jsonl", 2)
-
-const failureOf = async <A, E>(db: string, body: Effect.Effect<A, E, Storage>) => {
-  const exit = await run(db, body)
-  if (exit._tag === "Success") throw new Error("expected a failure")
-  return String(exit.cause)
-}
 
 describe("import through the file source", () => {
   it("imports events with properties round-tripping and the days in the manifest", async () => {
@@ -265,59 +253,139 @@ describe("import through the file source", () => {
     ])
   })
 
-  it("names the file and line of a line storage cannot parse", async () => {
+  it("derives the id of every line without a usable one by the one rule, in a legacy zone too", async () => {
     const dir = tempDir()
-    const good = eventsFile(dir, "good.jsonl", 3)
-    const file = join(dir, "bad.jsonl")
-    // the line has an insert id, so it reaches storage unparsed
-    const bad = '{"event":"x","properties":{"time":1,"distinct_id":"u","$insert_id":"i"} trailing'
-    writeFileSync(file, `${good.lines[0]}\n${good.lines[1]}\n${bad}\n${good.lines[2]}\n`)
-    const cause = await failureOf(
-      join(dir, "db.duckdb"),
-      importEvents({ source: makeFileSource({ paths: [file] }), table: "ev" }),
-    )
-    expect(cause).toMatch(/json/i)
-    expect(cause).toMatch(atLine("bad.jsonl", 3))
-  })
-
-  it("names the input's own line of a bad event after blank lines and CRLF", async () => {
-    const dir = tempDir()
-    const good = eventsFile(dir, "good.jsonl", 3)
-    const cases: Array<[string, RegExp]> = [
-      ['{"event":"x","properties":{"time":1,"$insert_id":"i"}}', /distinct/i],
-      ['{"event":"x","properties":{"time":1,"distinct_id":"u","$insert_id":"i"} trailing', /json/i],
+    const t = 1_709_337_600 // 2024-03-02T00:00:00Z
+    const props: Array<Record<string, unknown>> = [
+      { time: t * 1000 + 123, distinct_id: "u2", amount: 12.5, ...awkward[0] },
+      { time: t, distinct_id: 42, $insert_id: "", ...awkward[1] },
+      { time: t + 1, distinct_id: "u", $insert_id: null, ...awkward[2] },
+      { time: t + 2, distinct_id: "u", $insert_id: 77 },
+      { time: t + 3, distinct_id: "u", $insert_id: "given" },
     ]
-    for (const [bad, reason] of cases) {
-      const file = join(dir, "bad.jsonl")
-      writeFileSync(file, `${good.lines[0]}\r\n\r\n\n${good.lines[1]}\n${bad}\n${good.lines[2]}\n`)
-      const cause = await failureOf(
-        join(dir, `db-${Math.random()}.duckdb`),
-        importEvents({ source: makeFileSource({ paths: [file] }), table: "ev" }),
-      )
-      expect(cause).toMatch(reason)
-      expect(cause).toMatch(atLine("bad.jsonl", 5))
+    const file = join(dir, "e.jsonl")
+    writeFileSync(file, props.map((p, i) => exportLine(`E${i}`, p)).join("\n"))
+    const ids = (timeZone?: string) =>
+      ok(
+        join(dir, `db-${timeZone === undefined ? "utc" : "legacy"}.duckdb`),
+        Effect.andThen(
+          importEvents({
+            source: makeFileSource({ paths: [file], ...(timeZone ? { timeZone } : {}) }),
+            table: "ev",
+          }),
+          query("SELECT insert_id FROM ev ORDER BY event_name"),
+        ),
+      ).then((rows) => rows.map((r) => r.insert_id))
+    // a legacy project's times are local (here UTC-8): the id is of the true instant
+    for (const [zone, shift] of [
+      [undefined, 0],
+      ["America/Los_Angeles", 8 * 3_600_000],
+    ] as const) {
+      expect(await ids(zone)).toEqual([
+        deriveInsertId("E0", "u2", t * 1000 + 123 + shift, props[0]!),
+        deriveInsertId("E1", "42", t * 1000 + shift, props[1]!),
+        deriveInsertId("E2", "u", (t + 1) * 1000 + shift, props[2]!),
+        "77",
+        "given",
+      ])
     }
   })
 
-  it("leaves no spool files behind, on success or failure", async () => {
+  it("names the input's own line of a bad line after blank lines and CRLF, whatever the input", async () => {
+    const dir = tempDir()
+    const good = eventsFile(dir, "good.jsonl", 3)
+    const body = (bad: string) =>
+      `${good.lines[0]}\r\n\r\n\n${good.lines[1]}\n${bad}\n${good.lines[2]}\n`
+    const inputs: Array<[string, (bad: string) => FileSourceConfig]> = [
+      [join(dir, "bad.jsonl"), (bad) => file("bad.jsonl", body(bad))],
+      [join(dir, "bad.json.gz"), (bad) => file("bad.json.gz", gzipSync(body(bad)))],
+      // spooled to drop the BOM: still named by the user's file and its own lines
+      [join(dir, "bom.jsonl"), (bad) => file("bom.jsonl", `\uFEFF${body(bad)}`)],
+      ["<stdin>", (bad) => ({ paths: ["-"], stdin: () => Readable.from([body(bad)]) })],
+    ]
+    const file = (name: string, bytes: string | Buffer): FileSourceConfig => {
+      writeFileSync(join(dir, name), bytes)
+      return { paths: [join(dir, name)] }
+    }
+    const cases: Array<[string, string, RegExp]> = [
+      ["[1, 2]", "record", /^is not a JSON object/],
+      ['"text"', "record", /^is not a JSON object/],
+      ["42", "record", /^is not a JSON object/],
+      ["null", "properties", /^is missing or not an object/],
+      ["terminated early", "record", /^is not valid JSON/],
+      ["{not json", "record", /^is not valid JSON/],
+      [
+        '{"event":"x","properties":{"time":1,"distinct_id":"u","$insert_id":"i"}} trailing',
+        "record",
+        /^is not valid JSON/,
+      ],
+      ['{"event":"x","properties":[1]}', "properties", /^is missing or not an object/],
+      ['{"event":"x","properties":"s"}', "properties", /^is missing or not an object/],
+      ['{"event":"x"}', "properties", /^is missing or not an object/],
+      ['{"event":"","properties":{"time":1,"distinct_id":"u"}}', "eventName", /^is missing/],
+      ['{"event":"x","properties":{"time":"soon","distinct_id":"u"}}', "time", /^is missing/],
+      ['{"event":"x","properties":{"time":1,"$insert_id":"i"}}', "distinctId", /^is missing/],
+    ]
+    for (const [where, config] of inputs) {
+      for (const [bad, field, reason] of cases) {
+        const error = await importError(config(bad))
+        expect(error, `${where}: ${bad}`).toMatchObject({
+          _tag: "InvalidRecord",
+          where,
+          line: 5,
+          field,
+          reason: expect.stringMatching(reason),
+        })
+      }
+    }
+  })
+
+  it("deletes what it spooled and never a user's file, on success or failure", async () => {
     const dir = tempDir()
     const spoolDir = tempDir()
+    const db = join(dir, "db.duckdb")
     const a = eventsFile(dir, "a.jsonl", 10)
+    const gz = eventsFile(dir, "b.jsonl.gz", 10)
+    const bom = join(dir, "bom.jsonl")
+    writeFileSync(bom, `\uFEFF${a.lines.join("\n")}`)
     const bad = join(dir, "bad.jsonl")
     writeFileSync(bad, `${a.lines[0]}\n{"event":"x","properties":{"time":1}}\n`)
+    const users = [a.file, gz.file, bom, bad]
+    const before = users.map((f) => readFileSync(f))
     const files = () => readdirSync(spoolDir, { recursive: true, withFileTypes: true })
     const spooled = () => files().filter((e) => e.isFile())
-    await ok(
-      join(dir, "ok.duckdb"),
-      importEvents({ source: makeFileSource({ paths: [a.file, a.file], spoolDir }), table: "ev" }),
+    const source = (paths: Array<string>) =>
+      makeFileSource({ paths, spoolDir, stdin: () => Readable.from([a.lines.join("\n")]) })
+    const loaded = await ok(
+      db,
+      Effect.gen(function* () {
+        const created = yield* importEvents({
+          source: source([a.file, gz.file, bom, "-"]),
+          table: "ev",
+        })
+        const appended = yield* importEvents({
+          source: source([a.file, gz.file]),
+          table: "ev",
+          mode: "append",
+        })
+        return { created, appended }
+      }),
     )
+    expect(loaded.created).toMatchObject({ rows: 10, duplicates: 30, tableRows: 10 })
+    expect(loaded.appended).toMatchObject({ rows: 0, duplicates: 20, tableRows: 10 })
     expect(spooled()).toEqual([])
-    await failureOf(
-      join(dir, "bad.duckdb"),
-      importEvents({ source: makeFileSource({ paths: [a.file, bad], spoolDir }), table: "ev" }),
-    )
+    await failureOf(db, importEvents({ source: source([a.file, bom, "-", bad]), table: "ev2" }))
     expect(spooled()).toEqual([])
+    expect(users.map((f) => readFileSync(f))).toEqual(before)
     // a folder emptied only after its read ended goes at the next read
     expect(files().length).toBeLessThanOrEqual(1)
   })
 })
+
+/** The error an import of `config`'s inputs into a fresh database ends in. */
+const importError = (config: FileSourceConfig): Promise<StorageError | SourceError> =>
+  Effect.runPromise(
+    Effect.flip(importEvents({ source: makeFileSource(config), table: "ev" })).pipe(
+      Effect.provide(storageLayer({ mode: "memory" })),
+    ),
+  )

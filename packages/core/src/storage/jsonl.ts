@@ -119,8 +119,9 @@ const rowsSql = (
   const source = `(${compressionRuns(files)
     .map((run) => {
       const list = `[${run.map((file) => literal(file.path)).join(", ")}]`
-      const gzip = run[0]?.compression === "gzip" ? ", compression = 'gzip'" : ""
-      const reader = `read_json(${list}, format = 'newline_delimited', columns = {${types.join(", ")}}${gzip}${withFilename ? ", filename = true" : ""})`
+      // said either way: DuckDB would otherwise go by the name (a plain `x.gz` fails)
+      const compression = run[0]?.compression === "gzip" ? "gzip" : "uncompressed"
+      const reader = `read_json(${list}, format = 'newline_delimited', columns = {${types.join(", ")}}, compression = '${compression}'${withFilename ? ", filename = true" : ""})`
       const named = columns.map(ident).join(", ")
       return ordinality
         ? `SELECT * FROM ${reader} WITH ORDINALITY AS r(${named}${withFilename ? ", filename" : ""}, ord)`
@@ -147,12 +148,13 @@ const eventFilter = (events: ReadonlyArray<string> | undefined, keyword: string)
     ? ""
     : `${keyword} event_name IN (${events.map(literal).join(", ")})`
 
+/** What a bad row lacks, the first that applies told (without properties, no field inside is). */
 const fields = [
+  ["not_object", "properties", "is missing or not an object"],
   ["event_name", "eventName", "is missing or not a non-empty string"],
   ["event_time", "time", "is missing or not a time in seconds or milliseconds since 1970"],
   ["distinct_id", "distinctId", "is missing"],
   ["insert_id", "insertId", "is missing"],
-  ["not_object", "properties", "is missing or not an object"],
 ] as const
 
 /** Marks a row missing a key field (NOT NULL columns would abort the caller's transaction). */

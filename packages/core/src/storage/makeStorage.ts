@@ -183,7 +183,12 @@ export const makeStorage = (
       },
     ): Effect.Effect<AppendResult, StorageError | E, R> =>
       Effect.suspend(() => {
-        const files = given.map((f) => (typeof f === "string" ? { path: f } : f))
+        // a bare path is told by its name; the loader never leaves it to DuckDB's guess
+        const files = given.map((f) =>
+          typeof f === "string"
+            ? { path: f, ...(/\.gz$/i.test(f) ? { compression: "gzip" as const } : {}) }
+            : f,
+        )
         const metadata = appendMetadata(options?.metadata)
         const commit = options?.commit ?? (() => Effect.void)
         return Effect.gen(function* () {
