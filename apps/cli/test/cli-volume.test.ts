@@ -134,3 +134,73 @@ describe("mp fetch at volume", () => {
     }
   }, 900_000)
 })
+
+describe("mp import beyond its budget", () => {
+  const writeLines = async (file: string, count: number, line: (i: number) => string) => {
+    const out = createWriteStream(file)
+    const write = (text: string) =>
+      out.write(text) ? Promise.resolve() : new Promise<void>((r) => out.once("drain", () => r()))
+    let batch: Array<string> = []
+    for (let i = 0; i < count; i++) {
+      batch.push(line(i))
+      if (batch.length >= 5000) {
+        await write(`${batch.join("\n")}\n`)
+        batch = []
+      }
+    }
+    await write(batch.length > 0 ? `${batch.join("\n")}\n` : "")
+    await new Promise<void>((resolve) => out.end(resolve))
+  }
+
+  it("fails with MemoryLimitExceeded naming the option, leaves nothing, and loads with more", async () => {
+    // a profiles table keeps its key index in memory: 600k long ids do not fit in 64MB
+    const file = join(dir, "profiles.jsonl")
+    await writeLines(file, 600_000, (i) =>
+      JSON.stringify({
+        $distinct_id: `user-${i}-${"x".repeat(40)}`,
+        $properties: { $last_seen: "2024-04-01T00:00:00", name: `n${i}`, city: "Zürich" },
+      }),
+    )
+    const db = join(dir, "profiles.duckdb")
+    const env = baseEnv(dir)
+    const small = await runMp(
+      ["--db", db, "--no-progress", "--memory-limit", "64MB", "import", "profiles", file],
+      { env, timeoutMs: 300_000 },
+    )
+    expect(small.code).toBe(1)
+    expect(small.stderr).toMatch(/error \[MemoryLimitExceeded\].*--memory-limit/)
+    const tables = await runMp(["--db", db, "--format", "json", "inspect", "tables"], { env })
+    expect(JSON.parse(tables.stdout)).toEqual([])
+    const large = await runMp(
+      ["--db", db, "--no-progress", "--memory-limit", "1GB", "import", "profiles", file],
+      { env, timeoutMs: 300_000 },
+    )
+    expect(large.stderr).not.toMatch(/error/)
+    expect(large.code).toBe(0)
+    const rows = await runMp(["--db", db, "query", "--scalar", "SELECT count(*) FROM profiles"], {
+      env,
+    })
+    expect(rows.stdout.trim()).toBe("600000")
+  }, 600_000)
+
+  it("names the file and line of a line longer than DuckDB's reader takes", async () => {
+    const file = join(dir, "huge-line.jsonl")
+    const props: Record<string, unknown> = { time: DAY, distinct_id: "u", $insert_id: "i" }
+    const block = "x".repeat(1 << 20)
+    for (let i = 0; i < 40; i++) props[`p${i}`] = block
+    await writeLines(file, 2, (i) =>
+      i === 0 ? lineOf(1, false) : JSON.stringify({ event: "E", properties: props }),
+    )
+    const db = join(dir, "huge.duckdb")
+    const env = baseEnv(dir)
+    // a budget that holds the reader's grown buffer, so the line's own length is what fails
+    const r = await runMp(
+      ["--db", db, "--no-progress", "--memory-limit", "1GB", "import", "events", file],
+      { env, timeoutMs: 120_000 },
+    )
+    expect(r.code).toBe(1)
+    expect(r.stderr).toMatch(
+      /error \[InvalidRecord\].*huge-line\.jsonl at line 2: is longer than the 32 MiB DuckDB reads in one line/,
+    )
+  }, 300_000)
+})

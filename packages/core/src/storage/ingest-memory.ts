@@ -25,8 +25,17 @@ const ALLOCATOR_SETTINGS = [
   "allocator_bulk_deallocation_flush_threshold",
 ] as const
 
+/**
+ * DuckDB's JSON reader holds a buffer of twice its largest line (16 MiB) per thread: on a
+ * machine of many cores that alone would pass a small budget. During ingestion the threads are
+ * capped at one per this much of the budget (never raised).
+ */
+const BUDGET_PER_THREAD = 64 * 1000 * 1000
+
 interface Lowered {
   holders: number
+  /** The thread count to restore, or undefined when it was not lowered. */
+  threads: string | undefined
   /** The limit to restore, or undefined when it was not lowered. */
   saved: string | undefined
   /** Allocator settings to restore, by name. */
@@ -75,7 +84,7 @@ const setGlobal = (conn: DuckDBConnection, setting: string, value: string) =>
 export const memoryBudget = (resources: NativeResources): string =>
   resources.memoryLimit ?? DEFAULT_MEMORY_BUDGET
 
-const outOfMemory = /Out of Memory Error/i
+const outOfMemory = /Out of Memory Error|failed to (allocate data|pin block) of size/i
 
 /** DuckDB's out-of-memory failure of an ingestion as the typed error that names the option. */
 export const budgetError =
@@ -99,7 +108,12 @@ export const ingestionMemory = (
 ): Effect.Effect<void, never, Scope.Scope> =>
   Effect.acquireRelease(
     Effect.promise(async () => {
-      const held = state.get(resources) ?? { holders: 0, saved: undefined, allocator: [] }
+      const held = state.get(resources) ?? {
+        holders: 0,
+        saved: undefined,
+        threads: undefined,
+        allocator: [],
+      }
       state.set(resources, held)
       held.holders++
       if (held.holders > 1) return
@@ -119,6 +133,13 @@ export const ingestionMemory = (
           await setGlobal(conn, setting, INGEST_ALLOCATOR_FLUSH)
           held.allocator.push([setting, value])
         }
+        const budget = settingBytes(memoryBudget(resources)) ?? DEFAULT_MEMORY_BUDGET_BYTES
+        const cap = Math.max(1, Math.floor(budget / BUDGET_PER_THREAD))
+        const threads = await current(conn, "threads")
+        if (Number(threads) > cap) {
+          await conn.run(`SET GLOBAL threads = ${cap}`)
+          held.threads = threads
+        }
       } catch {
         // keep the existing settings
       }
@@ -130,6 +151,8 @@ export const ingestionMemory = (
         state.delete(resources)
         try {
           for (const [setting, value] of held.allocator) await setGlobal(conn, setting, value)
+          if (held.threads !== undefined)
+            await conn.run(`SET GLOBAL threads = ${Number(held.threads)}`)
           // lowered only when the user set no budget: DuckDB's own default comes back exactly
           if (held.saved !== undefined) await conn.run("RESET GLOBAL memory_limit")
         } catch {

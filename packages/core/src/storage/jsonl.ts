@@ -197,12 +197,14 @@ const insertSql = (
 
 /**
  * The 1-based line of `path` holding its `k`-th non-blank line: DuckDB's reader skips blank
- * lines, and sources keep them so that this count matches the input's own lines. Error path only.
+ * lines, and sources keep them so that this count matches the input's own lines. With
+ * `longerThan`, the first line of more bytes than that instead. Error path only.
  */
 const lineOfRow = (
   files: ReadonlyArray<JsonlFile>,
   path: string,
   k: number,
+  longerThan = Number.POSITIVE_INFINITY,
 ): Effect.Effect<number> =>
   Effect.promise(async () => {
     const raw = createReadStream(path)
@@ -211,6 +213,7 @@ const lineOfRow = (
     let line = 1
     let rows = 0
     let blank = true
+    let length = 0
     try {
       for await (const chunk of input as AsyncIterable<Buffer>) {
         for (const byte of chunk) {
@@ -218,7 +221,11 @@ const lineOfRow = (
             if (!blank && ++rows === k) return line
             line++
             blank = true
-          } else if (blank && byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) blank = false
+            length = 0
+          } else {
+            if (++length > longerThan) return line
+            if (blank && byte !== 0x20 && byte !== 0x09 && byte !== 0x0d) blank = false
+          }
         }
       }
       if (!blank && ++rows === k) return line
@@ -276,10 +283,28 @@ const firstInvalid = (
  */
 const malformed = /Malformed JSON in file "(.*)", at byte \d+ in line (\d+): ([^\n]*)/
 const notObject = /JSON transform error in file "(.*)", in line (\d+): ([^\n]*)/
+const tooLong =
+  /"maximum_object_size" of (\d+) bytes exceeded while reading file "(.*?)"(?: \(>(\d+) bytes\))?/
 
 const loadError =
   (files: ReadonlyArray<JsonlFile>) =>
   (error: QueryError): Effect.Effect<never, QueryError | InvalidRecord> => {
+    const long = tooLong.exec(error.reason)
+    if (long !== null) {
+      // DuckDB reads a line of up to twice its maximum_object_size; it names that bound
+      const limit = Number(long[3] ?? long[1])
+      return Effect.flatMap(lineOfRow(files, long[2]!, 0, limit), (line) =>
+        Effect.fail(
+          new InvalidRecord({
+            position: line - 1,
+            field: "record",
+            reason: `is longer than the ${Math.round(limit / 2 ** 20)} MiB DuckDB reads in one line`,
+            where: originOf(files, long[2]!),
+            line,
+          }),
+        ),
+      )
+    }
     const bad = malformed.exec(error.reason)
     const shape = bad === null ? notObject.exec(error.reason) : null
     const m = bad ?? shape

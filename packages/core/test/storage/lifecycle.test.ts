@@ -127,6 +127,30 @@ describe("lifecycle", () => {
     expect(String(limit)).toMatch(/^6\d(\.\d+)? MiB$/)
   })
 
+  it("caps DuckDB's threads at one per 64MB of budget while ingesting, then restores them", async () => {
+    const threads = "SELECT current_setting('threads')::INTEGER"
+    const out = await withStore({ mode: "memory", memoryLimit: "64MB" }, (s) =>
+      Effect.gen(function* () {
+        yield* s.query("SET GLOBAL threads = 4")
+        let during: unknown
+        yield* s.createEventsTable(
+          "t",
+          fromArray(events(10)).pipe(
+            Stream.tap(() =>
+              Effect.map(s.queryScalar(threads), (value) => {
+                during = value
+              }),
+            ),
+          ),
+          eventsMeta(),
+        )
+        return { during, after: yield* s.queryScalar(threads) }
+      }),
+    )
+    expect(Number(out.during)).toBe(1)
+    expect(Number(out.after)).toBe(4)
+  })
+
   it("restores DuckDB's memory and allocator settings once an ingestion ends", async () => {
     const settings =
       "SELECT current_setting('memory_limit') || ' ' || current_setting('allocator_flush_threshold')" +
