@@ -1,4 +1,4 @@
-import { TableInfo, TableMetadata, TableSchema } from "@mixpanel-data/core"
+import { mediaTypes, TableInfo, TableMetadata, TableSchema, textFormatNames } from "@mixpanel-data/core"
 import { Context, Schema } from "effect"
 import {
   HttpApi,
@@ -82,7 +82,8 @@ export const SqlParamValue = Schema.Union([
   Schema.Null,
 ])
 
-export const QueryFormat = Schema.Literals(["json", "ndjson", "csv"])
+/** `json` answers `{columns, rows}`; the other names are core's text formats, streamed. */
+export const QueryFormat = Schema.Literals(textFormatNames)
 export type QueryFormat = typeof QueryFormat.Type
 
 export const QueryRequest = Schema.Struct({
@@ -185,8 +186,8 @@ export class QueryApi extends HttpApiGroup.make("query")
       payload: QueryRequest,
       success: [
         Rows,
-        Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" })),
-        Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv" })),
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: mediaTypes.jsonl })),
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: mediaTypes.csv })),
       ],
       error: [ForbiddenStatement, QueryError, QueryTimeout, StorageFailure],
     }),
@@ -196,7 +197,7 @@ export class QueryApi extends HttpApiGroup.make("query")
     OpenApi.annotations({
       title: "Query",
       description:
-        "Read-only SQL. `json` answers `{columns, rows}`; `ndjson` (one object per row) and `csv` stream.",
+        "Read-only SQL. `json` answers `{columns, rows}`; `ndjson` (or `jsonl`: one object per row) and `csv` stream as DuckDB renders them.",
     }),
   ) {}
 
