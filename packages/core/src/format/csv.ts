@@ -13,5 +13,4 @@ export const csvField = (value: unknown): string => {
 }
 
 /** One CSV record, without its terminator (the framing adds CRLF). */
-export const csvRecord = (values: ReadonlyArray<unknown>): string =>
-  values.map(csvField).join(",")
+export const csvRecord = (values: ReadonlyArray<unknown>): string => values.map(csvField).join(",")

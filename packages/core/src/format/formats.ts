@@ -17,7 +17,10 @@ export type TextFormat = (typeof textFormats)[number]
 const aliases = { ndjson: "jsonl" } as const satisfies Record<string, OutputFormat>
 
 /** Every name a text format answers to. */
-export const textFormatNames = [...textFormats, ...(Object.keys(aliases) as Array<"ndjson">)] as const
+export const textFormatNames = [
+  ...textFormats,
+  ...(Object.keys(aliases) as Array<"ndjson">),
+] as const
 export type TextFormatName = (typeof textFormatNames)[number]
 
 /** Every name a format answers to. */

@@ -17,8 +17,8 @@ import { rowObjectKeys } from "./value.js"
  * JavaScript converter (`storage/values.ts`, `format/value.ts`) gives for the same values:
  * integers beyond 2^53 as decimal strings, whole doubles without a fraction, non-finite ones
  * as words, instants as ISO-8601 UTC (`…Z`, microseconds kept), blobs as base64, a union as
- * its member, JSON as JSON; in CSV, strings bare, nested values and JSON as compact JSON, a
- * JSON string bare, and NULL as an empty field.
+ * its member, stored JSON as stored (exact, compacted only where it spans lines); in CSV,
+ * strings bare, nested values as JSON text, a JSON string bare, and NULL as an empty field.
  */
 
 export interface RenderColumn {
@@ -46,8 +46,8 @@ const wideIntegers = new Set([
   DuckDBTypeId.BIGNUM,
 ])
 const unsigned = new Set([DuckDBTypeId.UBIGINT, DuckDBTypeId.UHUGEINT])
-/** Written by DuckDB's `to_json` as JavaScript writes them. */
-const asIs = new Set([
+/** Booleans and the integers a double holds exactly. */
+const smallScalars = [
   DuckDBTypeId.BOOLEAN,
   DuckDBTypeId.TINYINT,
   DuckDBTypeId.SMALLINT,
@@ -55,9 +55,11 @@ const asIs = new Set([
   DuckDBTypeId.UTINYINT,
   DuckDBTypeId.USMALLINT,
   DuckDBTypeId.UINTEGER,
-  DuckDBTypeId.VARCHAR,
   DuckDBTypeId.SQLNULL,
-])
+]
+const small = new Set(smallScalars)
+/** Written by DuckDB's `to_json` as JavaScript writes them. */
+const asIs = new Set([...smallScalars, DuckDBTypeId.VARCHAR])
 const nested = new Set([
   DuckDBTypeId.LIST,
   DuckDBTypeId.ARRAY,
@@ -67,15 +69,9 @@ const nested = new Set([
 ])
 /** Types whose text never holds a comma, quote, line break or edge white space. */
 const plainText = new Set([
+  ...smallScalars,
   ...wideIntegers,
   ...instants,
-  DuckDBTypeId.BOOLEAN,
-  DuckDBTypeId.TINYINT,
-  DuckDBTypeId.SMALLINT,
-  DuckDBTypeId.INTEGER,
-  DuckDBTypeId.UTINYINT,
-  DuckDBTypeId.USMALLINT,
-  DuckDBTypeId.UINTEGER,
   DuckDBTypeId.FLOAT,
   DuckDBTypeId.DOUBLE,
   DuckDBTypeId.DECIMAL,
@@ -87,7 +83,6 @@ const plainText = new Set([
   DuckDBTypeId.INTERVAL,
   DuckDBTypeId.UUID,
   DuckDBTypeId.BIT,
-  DuckDBTypeId.SQLNULL,
 ])
 
 const isJson = (type: DuckDBType) => type.alias === "JSON"
@@ -162,7 +157,11 @@ export const jsonValue = (x: string, type: DuckDBType, depth = 0): string => {
   switch (id) {
     case DuckDBTypeId.FLOAT:
     case DuckDBTypeId.DOUBLE:
-      return double(x, (json) => json, (w) => `'"${w}"'::JSON`)
+      return double(
+        x,
+        (json) => json,
+        (w) => `'"${w}"'::JSON`,
+      )
     case DuckDBTypeId.DECIMAL:
       return number(`${x}::DOUBLE`)
     case DuckDBTypeId.BLOB:
@@ -194,7 +193,11 @@ export const jsonValue = (x: string, type: DuckDBType, depth = 0): string => {
       return `map_from_entries(list_transform(map_entries(${x}), lambda ${v}: {'key': ${key}, 'value': ${value}}))`
     }
     case DuckDBTypeId.UNION:
-      return unionCase(x, type as DuckDBUnionType, (member, t) => `to_json(${jsonValue(member, t, depth)})`)
+      return unionCase(
+        x,
+        type as DuckDBUnionType,
+        (member, t) => `to_json(${jsonValue(member, t, depth)})`,
+      )
     default:
       // Everything else reads as DuckDB's own text: dates, times, intervals, UUIDs, enums, bits.
       return `${x}::VARCHAR`
@@ -209,13 +212,13 @@ export const jsonText = (x: string, type: DuckDBType): string => {
   if (wideIntegers.has(id)) {
     return `CASE WHEN ${safe(x, id)} THEN ${x}::VARCHAR ELSE '"' || ${x}::VARCHAR || '"' END`
   }
-  if (asIs.has(id) && id !== DuckDBTypeId.VARCHAR) return `${x}::VARCHAR`
+  if (small.has(id)) return `${x}::VARCHAR`
   return `to_json(${jsonValue(x, type)})::VARCHAR`
 }
 
 /**
  * The text of a cell (VARCHAR, NULL for NULL): strings bare, numbers and booleans as written,
- * nested values and JSON as compact JSON, a JSON string bare.
+ * nested values as compact JSON, stored JSON as it is (on one line), a JSON string bare.
  */
 export const textValue = (x: string, type: DuckDBType, depth = 0): string => {
   if (isJson(type)) {
@@ -272,7 +275,8 @@ export const renderSql = (
   const names = columns.map((_, i) => `c${i}`)
   // Each cell's text once, in a projection of its own, then joined into the line.
   const texts = columns.map(
-    (c, i) => `${format === "csv" ? textValue(names[i]!, c.type) : jsonText(names[i]!, c.type)} AS t${i}`,
+    (c, i) =>
+      `${format === "csv" ? textValue(names[i]!, c.type) : jsonText(names[i]!, c.type)} AS t${i}`,
   )
   const source = `(SELECT ${texts.join(", ")} FROM ${subquery(sql)} AS q(${names.join(", ")})) AS t`
   let parts: Array<string>

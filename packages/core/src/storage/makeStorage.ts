@@ -288,8 +288,7 @@ export const makeStorage = (
         ),
       queryStream: (sql, params) => streamQuery(resources, sql, params),
       openQuery: (sql, params) => openQuery(resources, sql, params),
-      openText: (sql, format, params, options) =>
-        openText(resources, sql, format, params, options),
+      openText: (sql, format, params, options) => openText(resources, sql, format, params, options),
       transaction: (body) =>
         Effect.flatMap(ensureWritable, () => writer.atomic(() => body)).pipe(
           Effect.mapError(budgetError(resources, "writing")),

@@ -66,7 +66,10 @@ const connectFor = (resources: NativeResources, sql: string) =>
       resources.scopedConnection(),
       (error) => new QueryError({ sql, reason: error.reason }),
     )
-    const calls = guardedCalls(conn, (error) => new QueryError({ sql, reason: errorMessage(error) }))
+    const calls = guardedCalls(
+      conn,
+      (error) => new QueryError({ sql, reason: errorMessage(error) }),
+    )
     // Registered after the connection, so it runs before the connection closes.
     yield* Effect.addFinalizer(() => calls.settle)
     return { conn, calls }
@@ -105,8 +108,10 @@ const rowsOn = (
     (result) => {
       const types = result.columnTypes()
       const columns = columnsOf(result).map((c) => ({ name: c.name, type: c.type.toString() }))
-      const rows = chunks(calls, result, (chunk): Batch =>
-        chunk.getRows().map((row) => toJsonRow(row, types)),
+      const rows = chunks(
+        calls,
+        result,
+        (chunk): Batch => chunk.getRows().map((row) => toJsonRow(row, types)),
       )
       return { columns, rows }
     },
@@ -122,9 +127,7 @@ export const openQuery = (
   sql: string,
   params?: ReadonlyArray<SqlParam>,
 ): Effect.Effect<OpenedQuery, QueryError, Scope.Scope> =>
-  Effect.flatMap(connectFor(resources, sql), ({ conn, calls }) =>
-    rowsOn(conn, calls, sql, params),
-  )
+  Effect.flatMap(connectFor(resources, sql), ({ conn, calls }) => rowsOn(conn, calls, sql, params))
 
 export const streamQuery = (
   resources: NativeResources,
@@ -248,7 +251,8 @@ export const openText = (
         return statement.stream()
       })
     // The columns as the statement names them (a subquery would rename duplicates); their
-    // types from the plan, or, where they hang on parameters, from the statement run empty.
+    // types from the plan, or, where they hang on parameters, from the statement run empty
+    // (then with DuckDB's names for duplicates: `a`, `a_1`).
     const described = Effect.flatMap(
       prepared(sql, async (statement) => {
         const columns: Array<RenderColumn> = []

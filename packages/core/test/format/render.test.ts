@@ -57,7 +57,7 @@ const typed = [
    TIMESTAMPTZ '2024-03-10 10:30:00+02' AS tstz,
    '2024-01-01 00:00:00.123456789'::TIMESTAMP_NS AS tns,
    '2024-01-01 00:00:01'::TIMESTAMP_S AS tsec, '2024-01-01 00:00:01.5'::TIMESTAMP_MS AS tms,
-   NULL::TIMESTAMP AS tnull`,
+   NULL::TIMESTAMP AS tnull, 'infinity'::TIMESTAMP AS tinf, '-infinity'::TIMESTAMPTZ AS tzinf`,
   `DATE '2024-02-29' AS d, TIME '12:34:56' AS t, TIME '12:34:56.5' AS t5,
    '12:34:56+02'::TIMETZ AS ttz, INTERVAL 3 DAY AS iv,
    INTERVAL '14 months 3 days 00:00:01.5' AS iv2,
@@ -78,17 +78,20 @@ const typed = [
 ]
 
 describe("rows rendered by DuckDB", () => {
-  it.each(textFormats)("%s: the same text as the JavaScript encoders, type by type", async (format) => {
-    await withStore(memory, (s) =>
-      Effect.gen(function* () {
-        for (const columns of typed) {
-          const { duck, js } = yield* both(s, `SELECT ${columns}`, format)
-          expect(duck.renderedBy, columns).toBe("duckdb")
-          expect(duck.text, columns).toBe(js)
-        }
-      }),
-    )
-  })
+  it.each(textFormats)(
+    "%s: the same text as the JavaScript encoders, type by type",
+    async (format) => {
+      await withStore(memory, (s) =>
+        Effect.gen(function* () {
+          for (const columns of typed) {
+            const { duck, js } = yield* both(s, `SELECT ${columns}`, format)
+            expect(duck.renderedBy, columns).toBe("duckdb")
+            expect(duck.text, columns).toBe(js)
+          }
+        }),
+      )
+    },
+  )
 
   it.each(textFormats)("%s: an events table, empty answers and several rows", async (format) => {
     await withStore(memory, (s) =>
@@ -138,23 +141,16 @@ describe("rows rendered by DuckDB", () => {
     expect(out.empty.map((e) => e.text)).toEqual(["[]\n", "", "a\r\n"])
   })
 
-  it("writes what JavaScript could not: exact big numbers in JSON, infinite instants", async () => {
+  it("keeps big integers inside JSON exact, where JavaScript would round them", async () => {
     const out = await withStore(memory, (s) =>
       Effect.all(
-        textFormats.map((f) =>
-          openedText(
-            s,
-            `SELECT '{"id":27666890117576427}'::JSON AS j, 'infinity'::TIMESTAMP AS t,
-               '-infinity'::TIMESTAMPTZ AS tz`,
-            f,
-          ),
-        ),
+        textFormats.map((f) => openedText(s, `SELECT '{"id":27666890117576427}'::JSON AS j`, f)),
       ),
     )
     expect(out.map((o) => o.text)).toEqual([
-      '[\n{"j":{"id":27666890117576427},"t":"infinity","tz":"-infinity"}\n]\n',
-      '{"j":{"id":27666890117576427},"t":"infinity","tz":"-infinity"}\n',
-      'j,t,tz\r\n"{""id"":27666890117576427}",infinity,-infinity\r\n',
+      '[\n{"j":{"id":27666890117576427}}\n]\n',
+      '{"j":{"id":27666890117576427}}\n',
+      'j\r\n"{""id"":27666890117576427}"\r\n',
     ])
   })
 
