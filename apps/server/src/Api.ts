@@ -1,4 +1,10 @@
-import { mediaTypes, TableInfo, TableMetadata, TableSchema, textFormatNames } from "@mixpanel-data/core"
+import {
+  mediaTypes,
+  TableInfo,
+  TableMetadata,
+  TableSchema,
+  textFormatNames,
+} from "@mixpanel-data/core"
 import { Context, Schema } from "effect"
 import {
   HttpApi,
