@@ -1,4 +1,9 @@
-import { memoryLimitProblem, type OutputFormat } from "@mixpanel-data/core"
+import {
+  formatProblem,
+  memoryLimitProblem,
+  type OutputFormat,
+  parseOutputFormat,
+} from "@mixpanel-data/core"
 import { badArguments } from "./cli-error.js"
 
 /** Options every command accepts, already checked. */
@@ -18,8 +23,6 @@ export interface Globals {
   readonly color: boolean
   readonly env: Readonly<Record<string, string | undefined>>
 }
-
-const formats = ["table", "json", "jsonl", "csv"]
 
 const memoryLimitOf = (flag: unknown, env: string | undefined): string | undefined => {
   const text = typeof flag === "string" ? flag : env === undefined || env === "" ? undefined : env
@@ -51,11 +54,10 @@ export const stderrColor = (): boolean => {
   return !noColor && process.stderr.isTTY === true
 }
 
-/** The result format for stdout: table (the default), json, jsonl or csv. */
+/** The result format for stdout: table (the default), json, jsonl (ndjson) or csv. */
 export const stdoutFormat = (globals: Globals): OutputFormat => {
-  const format = globals.format ?? "table"
-  if (!formats.includes(format)) {
-    throw badArguments(`--format must be one of ${formats.join(", ")}, got "${format}"`)
-  }
-  return format as OutputFormat
+  const name = globals.format ?? "table"
+  const format = parseOutputFormat(name)
+  if (format === undefined) throw badArguments(`--format ${formatProblem(name)}`)
+  return format
 }

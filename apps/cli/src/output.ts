@@ -1,8 +1,8 @@
 import type { Globals } from "./globals.js"
 
 /** Writes to stdout honouring back-pressure, so a large answer streams in bounded memory. */
-export const writeOut = (text: string): Promise<void> =>
-  text === ""
+export const writeOut = (text: string | Uint8Array): Promise<void> =>
+  text.length === 0
     ? Promise.resolve()
     : new Promise((resolve) => {
         if (process.stdout.write(text)) resolve()

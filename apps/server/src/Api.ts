@@ -1,8 +1,10 @@
 import {
+  mediaTypes,
   ProgressSnapshot,
   TableInfo,
   TableMetadata,
   TableSchema,
+  textFormatNames,
   writeModes,
 } from "@mixpanel-data/core"
 import { Context, Schema } from "effect"
@@ -90,7 +92,8 @@ export const SqlParamValue = Schema.Union([
   Schema.Null,
 ])
 
-export const QueryFormat = Schema.Literals(["json", "ndjson", "csv"])
+/** `json` answers `{columns, rows}`; the other names are core's text formats, streamed. */
+export const QueryFormat = Schema.Literals(textFormatNames)
 export type QueryFormat = typeof QueryFormat.Type
 
 export const QueryRequest = Schema.Struct({
@@ -193,8 +196,8 @@ export class QueryApi extends HttpApiGroup.make("query")
       payload: QueryRequest,
       success: [
         Rows,
-        Schema.String.pipe(HttpApiSchema.asText({ contentType: "application/x-ndjson" })),
-        Schema.String.pipe(HttpApiSchema.asText({ contentType: "text/csv" })),
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: mediaTypes.jsonl })),
+        Schema.String.pipe(HttpApiSchema.asText({ contentType: mediaTypes.csv })),
       ],
       error: [ForbiddenStatement, QueryError, QueryTimeout, StorageFailure],
     }).annotate(OpenApi.Summary, "Run a read-only SQL query"),
@@ -204,7 +207,7 @@ export class QueryApi extends HttpApiGroup.make("query")
     OpenApi.annotations({
       title: "Query",
       description:
-        "Read-only SQL. `json` answers `{columns, rows}`; `ndjson` (one object per row) and `csv` stream.",
+        "Read-only SQL. `json` answers `{columns, rows}`; `ndjson` (or `jsonl`: one object per row) and `csv` stream as DuckDB renders them.",
     }),
   ) {}
 

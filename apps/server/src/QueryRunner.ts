@@ -1,9 +1,9 @@
 import {
   contentTypes,
-  csvEncoder,
-  jsonlEncoder,
-  type RowEncoder,
+  parseTextFormat,
   Storage,
+  type TextFormat,
+  takeRows,
 } from "@mixpanel-data/core"
 import { Context, Effect, Layer, Pull, type Scope, Stream } from "effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
@@ -34,23 +34,6 @@ export interface QueryRunnerShape {
 export class QueryRunner extends Context.Service<QueryRunner, QueryRunnerShape>()(
   "@mixpanel-data/server/QueryRunner",
 ) {}
-
-/** Keeps the first `limit` rows of a stream of row batches (batches stay batches). */
-const takeRows =
-  (limit: number) =>
-  <E, R>(
-    batches: Stream.Stream<ReadonlyArray<Row>, E, R>,
-  ): Stream.Stream<ReadonlyArray<Row>, E, R> => {
-    let left = limit
-    return batches.pipe(
-      Stream.takeWhile(() => left > 0),
-      Stream.map((batch) => {
-        const kept = batch.length <= left ? batch : batch.slice(0, left)
-        left -= kept.length
-        return kept
-      }),
-    )
-  }
 
 /** Inside a query every table problem is DuckDB's to report: it is a query error. */
 const narrow = (error: ApiStorageError): QueryError | StorageFailure =>
@@ -100,20 +83,22 @@ export const make = Effect.gen(function* () {
   }
 
   /**
-   * Streams the answer. The query starts and its first batch is pulled before the response
-   * begins, so a bad or slow query still answers 400 / 408; later pulls are timed one by one
-   * and the connection is dropped if one stalls. The request scope (holding the DuckDB
-   * connection) closes when the body ends or the client goes away.
+   * Streams the answer as DuckDB renders it (`storage.openText`). The query starts and its
+   * first chunk is pulled before the response begins, so a bad or slow query still answers
+   * 400 / 408; later pulls are timed one by one and the connection is dropped if one stalls.
+   * The request scope (holding the DuckDB connection) closes when the body ends or the client
+   * goes away, which cancels the query.
    */
-  const streamed = (
-    request: QueryRequest,
-    encoderFor: (columns: RowsAnswer["columns"]) => RowEncoder,
-    contentType: string,
-  ) =>
+  const streamed = (request: QueryRequest, format: Exclude<TextFormat, "json">) =>
     Effect.gen(function* () {
-      const { columns, rows: source } = yield* withTimeout(open(request))
-      const limited = request.limit === undefined ? source : takeRows(request.limit)(source)
-      const pull = yield* Stream.toPull(limited)
+      const { text } = yield* withTimeout(
+        storage
+          .openText(request.sql, format, request.params ?? [], {
+            ...(request.limit === undefined ? {} : { limit: request.limit }),
+          })
+          .pipe(mapStorageError, Effect.mapError(narrow)),
+      )
+      const pull = yield* Stream.toPull(text)
       const first = yield* withTimeout(
         pull.pipe(
           Pull.catchDone(() => Effect.succeed(undefined)),
@@ -121,42 +106,29 @@ export const make = Effect.gen(function* () {
           Effect.mapError(narrow),
         ),
       )
-      const encoder = encoderFor(columns)
-      const encode = (batches: ReadonlyArray<ReadonlyArray<Row>>) => {
-        let out = ""
-        for (const batch of batches) out += encoder.rows(batch)
-        return out
-      }
-      const head = Stream.make(encoder.begin() + (first === undefined ? "" : encode(first)))
-      const rest =
+      const body =
         first === undefined
           ? Stream.empty
-          : Stream.fromPull(Effect.succeed(pull)).pipe(
-              Stream.timeoutOrElse({
-                duration: timeoutMs,
-                orElse: () => Stream.fromEffect(timedOut()),
-              }),
-              Stream.mapArray((batches) => [encode(batches)] as const),
+          : Stream.concat(
+              Stream.fromIterable(first),
+              Stream.fromPull(Effect.succeed(pull)).pipe(
+                Stream.timeoutOrElse({
+                  duration: timeoutMs,
+                  orElse: () => Stream.fromEffect(timedOut()),
+                }),
+              ),
             )
-      const body = Stream.concat(head, rest).pipe(
-        Stream.concat(Stream.sync(() => encoder.end())),
-        Stream.filter((text) => text.length > 0),
-        Stream.encodeText,
+      return HttpEffect.scopeTransferToStream(
+        HttpServerResponse.stream(body, { contentType: contentTypes[format] }),
       )
-      return HttpEffect.scopeTransferToStream(HttpServerResponse.stream(body, { contentType }))
     })
 
+  /** The SQL guard judges the user's statement before anything wraps or runs it. */
   const run = (request: QueryRequest) =>
     Effect.gen(function* () {
       yield* guard.check(request.sql)
-      switch (request.format ?? "json") {
-        case "json":
-          return yield* json(request)
-        case "ndjson":
-          return yield* streamed(request, jsonlEncoder, contentTypes.jsonl)
-        case "csv":
-          return yield* streamed(request, csvEncoder, contentTypes.csv)
-      }
+      const format = parseTextFormat(request.format ?? "json")
+      return format === "json" ? yield* json(request) : yield* streamed(request, format)
     })
 
   return QueryRunner.of({ run })

@@ -164,6 +164,23 @@ describe("POST /query", () => {
     ])
   })
 
+  it("answers jsonl as another name for ndjson, keeping the types' meaning", async () => {
+    const response = await server.call("/query", {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({
+        sql: `SELECT 9007199254740993::BIGINT AS big, TIMESTAMP '2024-05-01 10:00:00.5' AS t,
+                '{"n":12345678901234567890}'::JSON AS j, [1.5, NULL] AS l -- a comment`,
+        format: "jsonl",
+      }),
+    })
+    expect(response.status).toBe(200)
+    expect(response.headers.get("content-type")).toContain("application/x-ndjson")
+    expect(await response.text()).toBe(
+      '{"big":"9007199254740993","t":"2024-05-01T10:00:00.500Z","j":{"n":12345678901234567890},"l":[1.5,null]}\n',
+    )
+  })
+
   it("streams CSV with a header, quoting where needed", async () => {
     const response = await server.call("/query", {
       method: "POST",

@@ -152,6 +152,15 @@ describe("the SQL guard", () => {
     expect(runtime.body._tag).toBe("QueryError")
     const empty = await served.server.query({ sql: "   " })
     expect(empty.status).toBe(400)
+    // A statement that would close the subquery the stream is rendered through never parses.
+    for (const format of ["ndjson", "csv"]) {
+      const smuggled = await server.query({
+        sql: "SELECT 1 AS a\n) AS q; DROP TABLE events; SELECT * FROM (SELECT 1",
+        format,
+      })
+      expect(smuggled.status).toBe(400)
+      expect(smuggled.body._tag).toBe("QueryError")
+    }
   })
 
   it("cancels a query past the time limit with 408, and keeps answering", async () => {

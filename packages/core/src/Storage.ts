@@ -1,5 +1,6 @@
 import { Context, type Effect, type Scope, type Stream } from "effect"
 import type { QueryError, StorageError } from "./errors.js"
+import type { TextFormat } from "./format/formats.js"
 import type {
   EventRecord,
   ProfileRecord,
@@ -23,6 +24,23 @@ export interface QueryResult {
 export interface OpenedQuery {
   readonly columns: QueryResult["columns"]
   readonly rows: Stream.Stream<ReadonlyArray<ReadonlyArray<unknown>>, QueryError>
+}
+
+/** A running query's answer as text: its columns, then its bytes as they are pulled. */
+export interface OpenedText {
+  readonly columns: QueryResult["columns"]
+  /**
+   * UTF-8 text, one piece per DuckDB chunk (about 2048 rows): the whole answer, framed (a CSV
+   * header, a JSON array's brackets). The first piece holds the first rows.
+   */
+  readonly text: Stream.Stream<Uint8Array, QueryError>
+  /** Who rendered the rows: DuckDB, or JavaScript for statements it cannot nest in a SELECT. */
+  readonly renderedBy: "duckdb" | "javascript"
+}
+
+export interface TextOptions {
+  /** Rows at most. */
+  readonly limit?: number
 }
 
 export interface IngestOptions {
@@ -130,6 +148,17 @@ export interface StorageShape {
     sql: string,
     params?: ReadonlyArray<SqlParam>,
   ) => Effect.Effect<OpenedQuery, StorageError, Scope.Scope>
+  /**
+   * Starts a query on a connection of its own, held until the scope closes, and answers it as
+   * text in one of the text formats, rendered by DuckDB row by row (`format/sql.ts`), in bounded
+   * memory. Interrupting a pull cancels the query in DuckDB.
+   */
+  readonly openText: (
+    sql: string,
+    format: TextFormat,
+    params?: ReadonlyArray<SqlParam>,
+    options?: TextOptions,
+  ) => Effect.Effect<OpenedText, StorageError, Scope.Scope>
   readonly queryColumns: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,

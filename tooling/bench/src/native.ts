@@ -28,6 +28,7 @@ export const nativeSelect = (file: string) => `SELECT
                    columns = {event: 'VARCHAR', properties: 'JSON'}))`
 
 const CHILD = fileURLToPath(new URL("./native-child.js", import.meta.url))
+const COPY_CHILD = fileURLToPath(new URL("./native-copy-child.js", import.meta.url))
 
 export interface NativeResult {
   readonly rows: number
@@ -39,6 +40,17 @@ export interface NativeResult {
 /** Loads `file` into a new database `db` in a child process (see native-child.ts). */
 export const runNative = async (db: string, file: string): Promise<NativeResult> => {
   const run = await runNode(CHILD, [db, file])
+  const { rows } = JSON.parse(run.stdout) as { rows: number }
+  return { rows, seconds: run.seconds, peakMb: run.peakMb }
+}
+
+/** Writes the events table of `db` to `out` with DuckDB's `COPY` in a child process. */
+export const runNativeCopy = async (
+  db: string,
+  out: string,
+  format: "json" | "csv",
+): Promise<NativeResult> => {
+  const run = await runNode(COPY_CHILD, [db, out, format])
   const { rows } = JSON.parse(run.stdout) as { rows: number }
   return { rows, seconds: run.seconds, peakMb: run.peakMb }
 }

@@ -1,5 +1,5 @@
 import { readFileSync } from "node:fs"
-import { cellText, formatResult, makeRowEncoder } from "@mixpanel-data/core"
+import { cellText, formatResult } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
 import { badArguments, CliError } from "../cli-error.js"
 import { resolveDbPath } from "../db.js"
@@ -29,7 +29,7 @@ const readSql = (sql: string | undefined, opts: Opts): string => {
   return sql
 }
 
-const write = (text: string) => Effect.promise(() => writeOut(text))
+const write = (text: string | Uint8Array) => Effect.promise(() => writeOut(text))
 
 export const query = async (globals: Globals, sqlArg: string | undefined, opts: Opts) => {
   const sql = readSql(sqlArg, opts)
@@ -43,18 +43,16 @@ export const query = async (globals: Globals, sqlArg: string | undefined, opts: 
         ),
       )
     }
+    // The table is for people: drawn in JavaScript, it holds every row to size its columns.
     if (format === "table") {
       return Effect.flatMap(storage.query(sql), (result) =>
         write(formatResult("table", result, tableOptions(globals))),
       )
     }
-    return Effect.gen(function* () {
-      const opened = yield* storage.openQuery(sql)
-      const encoder = makeRowEncoder(format, opened.columns)
-      yield* write(encoder.begin())
-      yield* Stream.runForEach(opened.rows, (batch) => write(encoder.rows(batch)))
-      yield* write(encoder.end())
-    })
+    // The text formats stream as DuckDB renders them, chunk by chunk.
+    return Effect.flatMap(storage.openText(sql, format), (opened) =>
+      Stream.runForEach(opened.text, write),
+    )
   })
   return runProgram(globals, program)
 }

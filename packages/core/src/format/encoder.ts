@@ -1,29 +1,19 @@
 import type { QueryResult } from "../Storage.js"
-import { csvLine } from "./csv.js"
+import { csvRecord } from "./csv.js"
+import { framing, type OutputFormat, type TextFormat } from "./formats.js"
 import { formatTable, type TableOptions } from "./table.js"
 import { rowObject, rowObjectKeys } from "./value.js"
-
-export type OutputFormat = "table" | "json" | "jsonl" | "csv"
-export const outputFormats: ReadonlyArray<OutputFormat> = ["table", "json", "jsonl", "csv"]
-
-export const isOutputFormat = (value: string): value is OutputFormat =>
-  (outputFormats as ReadonlyArray<string>).includes(value)
-
-/** MIME types for HTTP answers (`jsonl` is served as ndjson). */
-export const contentTypes: Record<OutputFormat, string> = {
-  table: "text/plain; charset=utf-8",
-  json: "application/json; charset=utf-8",
-  jsonl: "application/x-ndjson; charset=utf-8",
-  csv: "text/csv; charset=utf-8",
-}
 
 type Row = ReadonlyArray<unknown>
 type Columns = QueryResult["columns"]
 
 /**
- * A streaming encoder: `begin()` once, `rows(batch)` for each batch, `end()` once; each returns
- * text to write (possibly empty). JSON, JSONL and CSV hold nothing between batches; the table
- * needs every row to size its columns, so it keeps them until `end()`.
+ * A streaming encoder of rows already in JavaScript: `begin()` once, `rows(batch)` for each
+ * batch, `end()` once; each returns text to write (possibly empty). The text formats hold
+ * nothing between batches; the table needs every row to size its columns, so it keeps them
+ * until `end()`. Large answers are rendered by DuckDB instead (`storage.openText`); these
+ * encoders serve the table, results already in hand, and statements DuckDB cannot nest in a
+ * SELECT. Both frame rows the same way (`framing`).
  */
 export interface RowEncoder {
   readonly begin: () => string
@@ -31,45 +21,30 @@ export interface RowEncoder {
   readonly end: () => string
 }
 
-export const jsonlEncoder = (columns: Columns): RowEncoder => {
+/** One row's text, before framing. */
+const lineOf = (format: TextFormat, columns: Columns): ((row: Row) => string) => {
+  if (format === "csv") return csvRecord
   const keys = rowObjectKeys(columns.map((c) => c.name))
-  return {
-    begin: () => "",
-    rows: (batch) => {
-      let out = ""
-      for (const row of batch) out += `${JSON.stringify(rowObject(keys, row))}\n`
-      return out
-    },
-    end: () => "",
-  }
+  return (row) => JSON.stringify(rowObject(keys, row))
 }
 
-export const jsonEncoder = (columns: Columns): RowEncoder => {
-  const keys = rowObjectKeys(columns.map((c) => c.name))
+export const textEncoder = (format: TextFormat, columns: Columns): RowEncoder => {
+  const frame = framing[format]
+  const line = lineOf(format, columns)
   let first = true
   return {
-    begin: () => "[",
+    begin: () => frame.head(columns.map((c) => c.name)),
     rows: (batch) => {
       let out = ""
       for (const row of batch) {
-        out += `${first ? "\n" : ",\n"}${JSON.stringify(rowObject(keys, row))}`
+        out += `${first ? frame.first : frame.between}${line(row)}${frame.after}`
         first = false
       }
       return out
     },
-    end: () => (first ? "]\n" : "\n]\n"),
+    end: () => frame.tail(!first),
   }
 }
-
-export const csvEncoder = (columns: Columns): RowEncoder => ({
-  begin: () => csvLine(columns.map((c) => c.name)),
-  rows: (batch) => {
-    let out = ""
-    for (const row of batch) out += csvLine(row)
-    return out
-  },
-  end: () => "",
-})
 
 export const tableEncoder = (columns: Columns, options: TableOptions = {}): RowEncoder => {
   const rows: Array<Row> = []
@@ -87,18 +62,8 @@ export const makeRowEncoder = (
   format: OutputFormat,
   columns: Columns,
   options: TableOptions = {},
-): RowEncoder => {
-  switch (format) {
-    case "table":
-      return tableEncoder(columns, options)
-    case "json":
-      return jsonEncoder(columns)
-    case "jsonl":
-      return jsonlEncoder(columns)
-    case "csv":
-      return csvEncoder(columns)
-  }
-}
+): RowEncoder =>
+  format === "table" ? tableEncoder(columns, options) : textEncoder(format, columns)
 
 /** A whole result in one string. */
 export const formatResult = (

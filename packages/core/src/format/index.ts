@@ -1,4 +1,5 @@
 export * from "./csv.js"
 export * from "./encoder.js"
+export * from "./formats.js"
 export * from "./table.js"
 export * from "./value.js"

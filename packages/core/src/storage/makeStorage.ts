@@ -32,7 +32,7 @@ import { loadJsonl, loadJsonlStaged } from "./jsonl.js"
 import { ident, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
-import { openQuery, streamQuery } from "./stream.js"
+import { openQuery, openText, streamQuery } from "./stream.js"
 import {
   type AppendMetadata,
   catalogName,
@@ -307,6 +307,7 @@ export const makeStorage = (
         ),
       queryStream: (sql, params) => streamQuery(resources, sql, params),
       openQuery: (sql, params) => openQuery(resources, sql, params),
+      openText: (sql, format, params, options) => openText(resources, sql, format, params, options),
       transaction: (body) =>
         Effect.flatMap(ensureWritable, () => writer.atomic(() => body)).pipe(
           Effect.mapError(budgetError(resources, "writing")),

@@ -24,8 +24,13 @@ const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)
 const bigintToJson = (value: bigint): number | string =>
   value <= MAX_SAFE && value >= MIN_SAFE ? Number(value) : value.toString()
 
-/** ISO-8601 with `Z`, keeping microseconds when present. */
+/** DuckDB's infinite instants, in microseconds. */
+const INFINITY_MICROS = 2n ** 63n - 1n
+
+/** ISO-8601 with `Z`, keeping microseconds when present; `infinity` and `-infinity` as words. */
 export const microsToIso = (micros: bigint): string => {
+  if (micros >= INFINITY_MICROS) return "infinity"
+  if (micros <= -INFINITY_MICROS) return "-infinity"
   const ms = micros / 1000n - (micros % 1000n < 0n ? 1n : 0n)
   const sub = Number(micros - ms * 1000n)
   const date = new Date(Number(ms))
