@@ -1,4 +1,4 @@
-import type { QueryResult } from "../Storage.js"
+import type { QueryResult } from "../storage.js"
 import { csvLine } from "./csv.js"
 import { formatTable, type TableOptions } from "./table.js"
 import { rowObject, rowObjectKeys } from "./value.js"

@@ -3,7 +3,7 @@ import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } f
 import { canonicalJson } from "../insert-id.js"
 import { reportProgress } from "../progress.js"
 import type { TableMetadata } from "../records.js"
-import { Storage } from "../Storage.js"
+import { Storage } from "../storage.js"
 import type { EventPart, Source } from "../source.js"
 import { BadRequestError, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"

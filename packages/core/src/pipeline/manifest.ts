@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import type { StorageError } from "../errors.js"
 import type { TableType } from "../records.js"
-import { Storage } from "../Storage.js"
+import { Storage } from "../storage.js"
 import { dayBoundsUtc } from "./time-zone.js"
 
 /**

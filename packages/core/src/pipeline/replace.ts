@@ -1,6 +1,6 @@
 import { Effect, Exit } from "effect"
 import { type StorageError, TableExists } from "../errors.js"
-import { Storage } from "../Storage.js"
+import { Storage } from "../storage.js"
 
 /**
  * The table a replace builds before swapping it in. It has to be an ordinary table (storage

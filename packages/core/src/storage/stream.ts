@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBResult, DuckDBValue } from "@duckdb/node-api"
 import { Effect, Option, type Scope, Stream } from "effect"
 import { QueryError } from "../errors.js"
-import type { OpenedQuery, SqlParam } from "../Storage.js"
+import type { OpenedQuery, SqlParam } from "../storage.js"
 import { errorMessage } from "./duck.js"
 import type { NativeResources } from "./open.js"
 import { toDuckParams, toJsonRow } from "./values.js"

@@ -15,9 +15,9 @@ import type {
   SqlParam,
   StorageShape,
   TableSummaryColumn,
-} from "../Storage.js"
+} from "../storage.js"
 import type { JsonlLayout } from "../source.js"
-import { makeStorage, type StorageOptions } from "../storage/makeStorage.js"
+import { makeStorage, type StorageOptions } from "../storage/make-storage.js"
 
 type Records<A> = AsyncIterable<A> | Iterable<A>
 type AppendOptions = IngestOptions & { readonly metadata?: Partial<TableMetadata> }

@@ -14,7 +14,7 @@ import {
   type SqlParam,
   Storage,
   type StorageShape,
-} from "../Storage.js"
+} from "../storage.js"
 import type { JsonlFile, JsonlLayout } from "../source.js"
 import { Readers, Writer } from "./connections.js"
 import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
