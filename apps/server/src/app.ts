@@ -9,7 +9,6 @@ import { AuthorizationLive, RequestValidationLive, RequireTokenEverywhere } from
 import { HandlersLive } from "./handlers.js"
 import { Jobs, make as makeJobs } from "./Jobs.js"
 import { makeJobWork } from "./job-work.js"
-import { lockDownDatabase } from "./lockdown.js"
 import { layer as QueryRunnerLive } from "./QueryRunner.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 import { layer as SqlGuardLive } from "./SqlGuard.js"
@@ -18,16 +17,16 @@ import { layer as SqlGuardLive } from "./SqlGuard.js"
 export const serverLayer = (config: ServerConfigShape) => {
   const ConfigLive = Layer.succeed(ServerConfig, config)
 
-  const StorageLive = Layer.effectDiscard(lockDownDatabase(config.spoolDir)).pipe(
-    Layer.provideMerge(
-      storageLayer({
-        mode: "file",
-        path: config.options.db,
-        spoolDir: config.spoolDir,
-        ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
-      }),
-    ),
-  )
+  // The second wall behind the SQL guard: even a statement the guard missed reaches no file
+  // outside the database, its temp folder and the spool folder (where Mixpanel day chunks are
+  // staged for the native JSON loader), and no network.
+  const StorageLive = storageLayer({
+    mode: "file",
+    path: config.options.db,
+    spoolDir: config.spoolDir,
+    allowedDirectories: [config.spoolDir],
+    ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
+  })
 
   const JobsLive = Layer.effect(
     Jobs,

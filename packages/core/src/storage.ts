@@ -40,7 +40,44 @@ export interface AppendResult {
   readonly inserted: number
   readonly duplicates: number
   /** JSONL loads: the first and last event time among the lines loaded (null when none). */
-  readonly times?: { readonly first: Date; readonly last: Date } | null
+  readonly times?: TimeSpan | null
+}
+
+/** Inclusive `YYYY-MM-DD` days; null where unknown. */
+export interface DateRange {
+  readonly fromDate: string | null
+  readonly toDate: string | null
+}
+
+/** The first and last event time of a load. */
+export interface TimeSpan {
+  readonly first: Date
+  readonly last: Date
+}
+
+/** What a table records about how it was fetched, and which days it holds. */
+export interface TableState extends DateRange {
+  readonly type: TableType
+  readonly filters: Record<string, unknown>
+  readonly source: { readonly name: string; readonly params: Record<string, unknown> }
+  readonly complete: boolean
+  /** Committed days and their row counts. */
+  readonly days: ReadonlyMap<string, number>
+}
+
+/** The days a `commitDays` empties and records, in the project's `zone`. */
+export interface DaysCommit<A> {
+  readonly zone: string | undefined
+  /** Days emptied before the load: their rows are replaced (and come off the row count). */
+  readonly replace?: ReadonlyArray<string>
+  /** Days recorded after the load: listed, or those between the times the load answers. */
+  readonly record: ReadonlyArray<string> | ((loaded: A) => TimeSpan | null | undefined)
+}
+
+export interface CommittedDays<A> {
+  readonly loaded: A
+  /** The days recorded, with the rows each now holds. */
+  readonly days: ReadonlyArray<readonly [string, number]>
 }
 
 export interface TableSummaryColumn {
@@ -55,7 +92,8 @@ export interface TableSummaryColumn {
 
 /**
  * The storage engine: one DuckDB database, its tables of events and profiles, the hidden
- * `_metadata` table, introspection and queries. Every expected failure is a tagged error.
+ * `_metadata` and `_partitions` (per-day manifest) tables, introspection and queries. Every
+ * expected failure is a tagged error.
  */
 export interface StorageShape {
   /** The database file, or `:memory:`. */
@@ -139,7 +177,7 @@ export interface StorageShape {
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
    * natively in DuckDB, deduplicated on (event, distinct_id, time, insert_id) against itself
    * and the table by the one rule (`storage/dedup.ts`). Used by the pipeline for spooled days
-   * and files, under the memory budget. Joins an enclosing `transaction`; outside one, files
+   * and files, under the memory budget. Joins an enclosing `commitDays`; outside one, files
    * without split-off copies load through a staging table of their own (see `jsonl.ts`), and
    * `commit` runs in the transaction that makes the rows visible. Metadata widens like an
    * append. A bad line fails the load naming its file (or day) and line, leaving nothing.
@@ -157,18 +195,44 @@ export interface StorageShape {
     },
   ) => Effect.Effect<AppendResult, StorageError | E, R>
 
+  /** What the table's metadata and per-day manifest record; undefined when there is no such table. */
+  readonly tableState: (name: string) => Effect.Effect<TableState | undefined, StorageError>
+  /** Marks the table incomplete and widens its recorded range, before new days arrive. */
+  readonly beginFetch: (name: string, range: DateRange) => Effect.Effect<void, StorageError>
   /**
-   * Runs `body` in one transaction on the writer connection: everything or nothing. Statements
-   * issued through `execute` inside it share the transaction.
+   * In one transaction: the table complete, its exact row count and fetch time recorded, its
+   * range widened to `range` (`"manifest"`: the days its manifest holds). Returns the rows.
    */
-  readonly transaction: <A, E, R>(
-    body: Effect.Effect<A, E, R>,
-  ) => Effect.Effect<A, E | StorageError, R>
-  /** Runs a statement on the writer connection (engine internals and the pipeline). */
-  readonly execute: (
-    sql: string,
-    params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<QueryResult, StorageError>
+  readonly finishFetch: (
+    name: string,
+    range?: DateRange | "manifest",
+  ) => Effect.Effect<number, StorageError>
+  /**
+   * Commits whole days with a load, in one transaction: the `replace` days are emptied, `load`
+   * runs (loads and appends inside it join the transaction), then each recorded day goes into
+   * the manifest with the rows it now holds. A failure or interrupt rolls all of it back.
+   */
+  readonly commitDays: <A, E, R>(
+    name: string,
+    load: Effect.Effect<A, E, R>,
+    days: DaysCommit<A>,
+  ) => Effect.Effect<CommittedDays<A>, StorageError | E, R>
+  /**
+   * Records in the manifest every day (in `zone`) holding rows between two instants, with the
+   * rows it holds; inside a load's `commit` it joins the transaction that commits the load.
+   */
+  readonly recordDays: (
+    name: string,
+    span: TimeSpan,
+    zone: string | undefined,
+  ) => Effect.Effect<ReadonlyArray<readonly [string, number]>, StorageError>
+  /**
+   * Swaps `staging` in for `name` in one transaction: the old table (if any) dropped, the
+   * staging table renamed, its metadata and manifest moved over.
+   */
+  readonly replaceTable: (name: string, staging: string) => Effect.Effect<void, StorageError>
+  /** Rows the table holds. */
+  readonly countRows: (name: string) => Effect.Effect<number, StorageError>
 }
 
 export class Storage extends Context.Service<Storage, StorageShape>()(

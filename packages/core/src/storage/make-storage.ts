@@ -1,3 +1,4 @@
+import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, Layer, type Scope, type Stream } from "effect"
 import {
   QueryError,
@@ -7,17 +8,23 @@ import {
   TableNotFound,
   TableTypeMismatch,
 } from "../errors.js"
+import { dayOfInstant } from "../pipeline/time-zone.js"
 import type { TableMetadata, TableType } from "../records.js"
+import type { JsonlFile, JsonlLayout } from "../source.js"
 import {
   type AppendResult,
+  type CommittedDays,
+  type DaysCommit,
   type IngestOptions,
+  type QueryResult,
   type SqlParam,
   Storage,
   type StorageShape,
+  type TableState,
+  type TimeSpan,
 } from "../storage.js"
-import type { JsonlFile, JsonlLayout } from "../source.js"
 import { Readers, Writer } from "./connections.js"
-import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
+import { errorMessage, queryOn, rowsAsObjects, runOn, scalarNumber } from "./duck.js"
 import { registerEventInsertId } from "./event-id.js"
 import {
   appendStream,
@@ -29,7 +36,18 @@ import {
 import { budgetError, ingestionMemory } from "./ingest-memory.js"
 import { makeIntrospection } from "./introspection.js"
 import { loadJsonl, loadJsonlStaged } from "./jsonl.js"
-import { ident, validateTableName } from "./names.js"
+import {
+  beginFetch,
+  deleteDay,
+  finishFetch,
+  forgetRecords,
+  readManifest,
+  recordDays,
+  recordDaysBetween,
+  renameRecords,
+  subtractRows,
+} from "./manifest.js"
+import { ident, literal, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
 import { openQuery, streamQuery } from "./stream.js"
@@ -47,12 +65,27 @@ export type { StorageOptions } from "./open.js"
 const READERS = 2
 
 /**
+ * The engine's own handles beside the service, for its tests: a transaction on the writer
+ * (statements and loads inside it join) and a statement on the writer. Not exported from the
+ * package: everything else writes through the named operations of `StorageShape`.
+ */
+export interface StorageInternals extends StorageShape {
+  readonly transaction: <A, E, R>(
+    body: Effect.Effect<A, E, R>,
+  ) => Effect.Effect<A, E | StorageError, R>
+  readonly execute: (
+    sql: string,
+    params?: ReadonlyArray<SqlParam>,
+  ) => Effect.Effect<QueryResult, StorageError>
+}
+
+/**
  * Opens a store: one DuckDB instance, a writer connection (writes are serialised through it)
  * and a small pool of reader connections, all closed with the scope in the safe order.
  */
 export const makeStorage = (
   options: StorageOptions,
-): Effect.Effect<StorageShape, StorageError, Scope.Scope> =>
+): Effect.Effect<StorageInternals, StorageError, Scope.Scope> =>
   Effect.gen(function* () {
     const db = yield* openDatabase(options)
     const { resources } = db
@@ -82,6 +115,24 @@ export const makeStorage = (
             path: db.path,
             reason: error.reason,
           }),
+      )
+    }
+
+    if (options.allowedDirectories !== undefined) {
+      const dirs = options.allowedDirectories.map((d) => literal(d.endsWith("/") ? d : `${d}/`))
+      yield* Effect.mapError(
+        Effect.forEach(
+          [
+            `SET allowed_directories = [${dirs.join(", ")}]`,
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            "SET enable_external_access = false",
+          ],
+          (sql) => runOn(writer.conn, sql),
+          { discard: true },
+        ),
+        (error) =>
+          new StorageIOError({ operation: "lock down", path: db.path, reason: error.reason }),
       )
     }
 
@@ -234,8 +285,88 @@ export const makeStorage = (
             const actual = yield* catalogName(conn, name)
             if (actual === undefined) return yield* Effect.fail(new TableNotFound({ table: name }))
             yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
-            yield* runOn(conn, `DELETE FROM _metadata WHERE lower(table_name) = lower(?)`, [name])
-            yield* runOn(conn, `DELETE FROM _partitions WHERE lower(table_name) = lower(?)`, [name])
+            yield* forgetRecords(conn, name)
+          }),
+        )
+      })
+
+    /** A write on the writer connection, joining an enclosing transaction. */
+    const writing = <A, E>(
+      name: string,
+      body: (conn: DuckDBConnection) => Effect.Effect<A, E>,
+    ): Effect.Effect<A, E | StorageError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        return yield* writer.with(body)
+      })
+
+    const tableState = (name: string): Effect.Effect<TableState | undefined, StorageError> =>
+      Effect.gen(function* () {
+        if (!(yield* introspection.tableExists(name))) return undefined
+        const type = yield* introspection.tableType(name)
+        const recorded = yield* writer.with((conn) => readManifest(conn, name))
+        return { type, ...recorded }
+      })
+
+    const commitDays = <A, E, R>(
+      name: string,
+      load: Effect.Effect<A, E, R>,
+      days: DaysCommit<A>,
+    ): Effect.Effect<CommittedDays<A>, StorageError | E, R> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        return yield* writer.atomic((conn) =>
+          Effect.gen(function* () {
+            let deleted = 0
+            for (const day of days.replace ?? []) {
+              deleted += yield* deleteDay(conn, name, day, days.zone)
+            }
+            const loaded = yield* load
+            yield* subtractRows(conn, name, deleted)
+            if (typeof days.record !== "function") {
+              return { loaded, days: yield* recordDays(conn, name, days.record, days.zone) }
+            }
+            const span = days.record(loaded)
+            return {
+              loaded,
+              days: span ? yield* recordSpan(conn, name, span, days.zone) : [],
+            }
+          }),
+        )
+      }).pipe(Effect.mapError(budgetError(resources, `writing ${name}`)))
+
+    const recordSpan = (
+      conn: DuckDBConnection,
+      name: string,
+      span: TimeSpan,
+      zone: string | undefined,
+    ) =>
+      recordDaysBetween(
+        conn,
+        name,
+        dayOfInstant(zone, span.first.getTime()),
+        dayOfInstant(zone, span.last.getTime()),
+        zone,
+      )
+
+    const replaceTable = (name: string, staging: string): Effect.Effect<void, StorageError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* validateTableName(staging)
+        yield* ensureWritable
+        yield* writer.atomic((conn) =>
+          Effect.gen(function* () {
+            const from = yield* catalogName(conn, staging)
+            if (from === undefined) return yield* Effect.fail(new TableNotFound({ table: staging }))
+            const old = yield* catalogName(conn, name)
+            if (old !== undefined) {
+              yield* runOn(conn, `DROP TABLE ${ident(old)}`)
+              yield* forgetRecords(conn, name)
+            }
+            yield* runOn(conn, `ALTER TABLE ${ident(from)} RENAME TO ${ident(name)}`)
+            yield* renameRecords(conn, staging, name)
           }),
         )
       })
@@ -247,7 +378,7 @@ export const makeStorage = (
     const query = (sql: string, params?: ReadonlyArray<SqlParam>) =>
       readers.with((conn) => queryOn(conn, sql, params))
 
-    const shape: StorageShape = {
+    const shape: StorageInternals = {
       path: db.path,
       readOnly: db.readOnly,
       createEventsTable: (name, records, metadata, options) =>
@@ -304,6 +435,21 @@ export const makeStorage = (
         ),
       queryStream: (sql, params) => streamQuery(resources, sql, params),
       openQuery: (sql, params) => openQuery(resources, sql, params),
+      tableState,
+      beginFetch: (name, range) => writing(name, (conn) => beginFetch(conn, name, range)),
+      finishFetch: (name, range) =>
+        Effect.flatMap(validateTableName(name), () =>
+          Effect.flatMap(ensureWritable, () =>
+            writer.atomic((conn) => finishFetch(conn, name, range)),
+          ),
+        ),
+      commitDays,
+      recordDays: (name, span, zone) => writing(name, (conn) => recordSpan(conn, name, span, zone)),
+      replaceTable,
+      countRows: (name) =>
+        Effect.flatMap(existingType(name), () =>
+          readers.with((conn) => scalarNumber(conn, `SELECT count(*) FROM ${ident(name)}`)),
+        ),
       transaction: (body) =>
         Effect.flatMap(ensureWritable, () => writer.atomic(() => body)).pipe(
           Effect.mapError(budgetError(resources, "writing")),
