@@ -1,5 +1,15 @@
 import { Context, type Effect, type Scope, type Stream } from "effect"
-import type { QueryError, StorageError } from "./errors.js"
+import type {
+  InvalidRecord,
+  InvalidTableName,
+  QueryError,
+  StorageIOError,
+  TableExists,
+  TableNotFound,
+  TableReadError,
+  TableTypeMismatch,
+  WriteError,
+} from "./errors.js"
 import type {
   EventRecord,
   ProfileRecord,
@@ -105,52 +115,65 @@ export interface StorageShape {
     records: Stream.Stream<EventRecord, E, R>,
     metadata: TableMetadata,
     options?: IngestOptions,
-  ) => Effect.Effect<number, StorageError | E, R>
+  ) => Effect.Effect<number, WriteError | TableExists | InvalidRecord | E, R>
   readonly createProfilesTable: <E, R>(
     name: string,
     records: Stream.Stream<ProfileRecord, E, R>,
     metadata: TableMetadata,
     options?: IngestOptions,
-  ) => Effect.Effect<number, StorageError | E, R>
+  ) => Effect.Effect<number, WriteError | TableExists | InvalidRecord | E, R>
   readonly appendEvents: <E, R>(
     name: string,
     records: Stream.Stream<EventRecord, E, R>,
     options?: IngestOptions & { readonly metadata?: Partial<TableMetadata> },
-  ) => Effect.Effect<AppendResult, StorageError | E, R>
+  ) => Effect.Effect<
+    AppendResult,
+    WriteError | TableNotFound | TableTypeMismatch | InvalidRecord | E,
+    R
+  >
   readonly appendProfiles: <E, R>(
     name: string,
     records: Stream.Stream<ProfileRecord, E, R>,
     options?: IngestOptions & { readonly metadata?: Partial<TableMetadata> },
-  ) => Effect.Effect<AppendResult, StorageError | E, R>
+  ) => Effect.Effect<
+    AppendResult,
+    WriteError | TableNotFound | TableTypeMismatch | InvalidRecord | E,
+    R
+  >
 
-  readonly listTables: Effect.Effect<ReadonlyArray<TableInfo>, StorageError>
-  readonly getSchema: (name: string) => Effect.Effect<TableSchema, StorageError>
-  readonly getMetadata: (name: string) => Effect.Effect<TableMetadata, StorageError>
-  readonly tableExists: (name: string) => Effect.Effect<boolean, StorageError>
-  readonly tableType: (name: string) => Effect.Effect<TableType, StorageError>
-  readonly dropTable: (name: string) => Effect.Effect<void, StorageError>
-  readonly sample: (name: string, n: number) => Effect.Effect<QueryResult, StorageError>
+  readonly listTables: Effect.Effect<ReadonlyArray<TableInfo>, QueryError>
+  readonly getSchema: (name: string) => Effect.Effect<TableSchema, TableReadError>
+  readonly getMetadata: (name: string) => Effect.Effect<TableMetadata, TableReadError>
+  readonly tableExists: (name: string) => Effect.Effect<boolean, QueryError>
+  readonly tableType: (name: string) => Effect.Effect<TableType, TableReadError>
+  readonly dropTable: (
+    name: string,
+  ) => Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError>
+  readonly sample: (name: string, n: number) => Effect.Effect<QueryResult, TableReadError>
   readonly summarize: (
     name: string,
-  ) => Effect.Effect<ReadonlyArray<TableSummaryColumn>, StorageError>
+  ) => Effect.Effect<ReadonlyArray<TableSummaryColumn>, TableReadError>
   /** Distinct top-level keys of a JSON column, with how many rows have each. */
   readonly propertyKeys: (
     name: string,
     column?: string,
-  ) => Effect.Effect<ReadonlyArray<{ readonly key: string; readonly count: number }>, StorageError>
+  ) => Effect.Effect<
+    ReadonlyArray<{ readonly key: string; readonly count: number }>,
+    TableReadError
+  >
 
   readonly query: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<QueryResult, StorageError>
+  ) => Effect.Effect<QueryResult, QueryError>
   readonly queryObjects: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, StorageError>
+  ) => Effect.Effect<ReadonlyArray<Record<string, unknown>>, QueryError>
   readonly queryScalar: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<unknown, StorageError>
+  ) => Effect.Effect<unknown, QueryError>
   /**
    * Large answers in bounded memory: batches of rows (one DuckDB chunk, about 2048 rows, each)
    * pulled as the consumer reads. `queryColumns` gives the columns of the same SQL.
@@ -158,7 +181,7 @@ export interface StorageShape {
   readonly queryStream: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Stream.Stream<ReadonlyArray<ReadonlyArray<unknown>>, StorageError>
+  ) => Stream.Stream<ReadonlyArray<ReadonlyArray<unknown>>, QueryError>
   /**
    * Starts a query on a connection of its own, held until the scope closes: the columns at
    * once and the rows as a stream, from one execution (parameters bound). Interrupting a pull
@@ -167,11 +190,11 @@ export interface StorageShape {
   readonly openQuery: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<OpenedQuery, StorageError, Scope.Scope>
+  ) => Effect.Effect<OpenedQuery, QueryError | StorageIOError, Scope.Scope>
   readonly queryColumns: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<QueryResult["columns"], StorageError>
+  ) => Effect.Effect<QueryResult["columns"], QueryError>
 
   /**
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
@@ -193,12 +216,19 @@ export interface StorageShape {
       /** Runs in the transaction that commits the load (the pipeline's manifest). */
       readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
     },
-  ) => Effect.Effect<AppendResult, StorageError | E, R>
+  ) => Effect.Effect<
+    AppendResult,
+    WriteError | TableNotFound | TableTypeMismatch | InvalidRecord | E,
+    R
+  >
 
   /** What the table's metadata and per-day manifest record; undefined when there is no such table. */
-  readonly tableState: (name: string) => Effect.Effect<TableState | undefined, StorageError>
+  readonly tableState: (name: string) => Effect.Effect<TableState | undefined, TableReadError>
   /** Marks the table incomplete and widens its recorded range, before new days arrive. */
-  readonly beginFetch: (name: string, range: DateRange) => Effect.Effect<void, StorageError>
+  readonly beginFetch: (
+    name: string,
+    range: DateRange,
+  ) => Effect.Effect<void, InvalidTableName | StorageIOError | QueryError>
   /**
    * In one transaction: the table complete, its exact row count and fetch time recorded, its
    * range widened to `range` (`"manifest"`: the days its manifest holds). Returns the rows.
@@ -206,7 +236,7 @@ export interface StorageShape {
   readonly finishFetch: (
     name: string,
     range?: DateRange | "manifest",
-  ) => Effect.Effect<number, StorageError>
+  ) => Effect.Effect<number, InvalidTableName | StorageIOError | QueryError>
   /**
    * Commits whole days with a load, in one transaction: the `replace` days are emptied, `load`
    * runs (loads and appends inside it join the transaction), then each recorded day goes into
@@ -216,7 +246,7 @@ export interface StorageShape {
     name: string,
     load: Effect.Effect<A, E, R>,
     days: DaysCommit<A>,
-  ) => Effect.Effect<CommittedDays<A>, StorageError | E, R>
+  ) => Effect.Effect<CommittedDays<A>, WriteError | E, R>
   /**
    * Records in the manifest every day (in `zone`) holding rows between two instants, with the
    * rows it holds; inside a load's `commit` it joins the transaction that commits the load.
@@ -225,14 +255,20 @@ export interface StorageShape {
     name: string,
     span: TimeSpan,
     zone: string | undefined,
-  ) => Effect.Effect<ReadonlyArray<readonly [string, number]>, StorageError>
+  ) => Effect.Effect<
+    ReadonlyArray<readonly [string, number]>,
+    InvalidTableName | StorageIOError | QueryError
+  >
   /**
    * Swaps `staging` in for `name` in one transaction: the old table (if any) dropped, the
    * staging table renamed, its metadata and manifest moved over.
    */
-  readonly replaceTable: (name: string, staging: string) => Effect.Effect<void, StorageError>
+  readonly replaceTable: (
+    name: string,
+    staging: string,
+  ) => Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError>
   /** Rows the table holds. */
-  readonly countRows: (name: string) => Effect.Effect<number, StorageError>
+  readonly countRows: (name: string) => Effect.Effect<number, TableReadError>
 }
 
 export class Storage extends Context.Service<Storage, StorageShape>()(

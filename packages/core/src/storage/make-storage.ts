@@ -1,12 +1,16 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, Layer, type Scope, type Stream } from "effect"
 import {
+  type InvalidRecord,
+  type InvalidTableName,
+  type OpenError,
   QueryError,
-  type StorageError,
   StorageIOError,
   TableExists,
   TableNotFound,
+  type TableReadError,
   TableTypeMismatch,
+  type WriteError,
 } from "../errors.js"
 import { dayOfInstant } from "../pipeline/time-zone.js"
 import type { TableMetadata, TableType } from "../records.js"
@@ -64,6 +68,8 @@ export type { StorageOptions } from "./open.js"
 
 const READERS = 2
 
+type LoadError = WriteError | TableNotFound | TableTypeMismatch | InvalidRecord
+
 /**
  * The engine's own handles beside the service, for its tests: a transaction on the writer
  * (statements and loads inside it join) and a statement on the writer. Not exported from the
@@ -72,11 +78,11 @@ const READERS = 2
 export interface StorageInternals extends StorageShape {
   readonly transaction: <A, E, R>(
     body: Effect.Effect<A, E, R>,
-  ) => Effect.Effect<A, E | StorageError, R>
+  ) => Effect.Effect<A, E | WriteError, R>
   readonly execute: (
     sql: string,
     params?: ReadonlyArray<SqlParam>,
-  ) => Effect.Effect<QueryResult, StorageError>
+  ) => Effect.Effect<QueryResult, QueryError>
 }
 
 /**
@@ -85,7 +91,7 @@ export interface StorageInternals extends StorageShape {
  */
 export const makeStorage = (
   options: StorageOptions,
-): Effect.Effect<StorageInternals, StorageError, Scope.Scope> =>
+): Effect.Effect<StorageInternals, OpenError, Scope.Scope> =>
   Effect.gen(function* () {
     const db = yield* openDatabase(options)
     const { resources } = db
@@ -148,7 +154,7 @@ export const makeStorage = (
 
     const introspection = makeIntrospection(readers)
 
-    const existingType = (name: string): Effect.Effect<TableType, StorageError> =>
+    const existingType = (name: string): Effect.Effect<TableType, TableReadError> =>
       Effect.flatMap(validateTableName(name), () => introspection.tableType(name))
 
     const createTable = <A, E, R>(
@@ -158,7 +164,7 @@ export const makeStorage = (
       metadata: TableMetadata,
       spoolLine: SpoolLine<A>,
       options: IngestOptions | undefined,
-    ): Effect.Effect<number, StorageError | E, R> =>
+    ): Effect.Effect<number, WriteError | TableExists | InvalidRecord | E, R> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
@@ -200,7 +206,7 @@ export const makeStorage = (
       records: Stream.Stream<A, E, R>,
       spoolLine: SpoolLine<A>,
       options: (IngestOptions & { readonly metadata?: Partial<TableMetadata> }) | undefined,
-    ): Effect.Effect<AppendResult, StorageError | E, R> =>
+    ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.gen(function* () {
         yield* ensureWritable
         const actual = yield* existingType(name)
@@ -234,7 +240,7 @@ export const makeStorage = (
         readonly events?: ReadonlyArray<string>
         readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
       },
-    ): Effect.Effect<AppendResult, StorageError | E, R> =>
+    ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.suspend(() => {
         const files = given.map((f) => (typeof f === "string" ? { path: f } : f))
         const metadata = appendMetadata(options?.metadata)
@@ -276,7 +282,9 @@ export const makeStorage = (
         }).pipe(Effect.mapError(budgetError(resources, `loading ${describeFiles(files)}`)))
       })
 
-    const dropTable = (name: string): Effect.Effect<void, StorageError> =>
+    const dropTable = (
+      name: string,
+    ): Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
@@ -294,14 +302,14 @@ export const makeStorage = (
     const writing = <A, E>(
       name: string,
       body: (conn: DuckDBConnection) => Effect.Effect<A, E>,
-    ): Effect.Effect<A, E | StorageError> =>
+    ): Effect.Effect<A, E | InvalidTableName | StorageIOError> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
         return yield* writer.with(body)
       })
 
-    const tableState = (name: string): Effect.Effect<TableState | undefined, StorageError> =>
+    const tableState = (name: string): Effect.Effect<TableState | undefined, TableReadError> =>
       Effect.gen(function* () {
         if (!(yield* introspection.tableExists(name))) return undefined
         const type = yield* introspection.tableType(name)
@@ -313,7 +321,7 @@ export const makeStorage = (
       name: string,
       load: Effect.Effect<A, E, R>,
       days: DaysCommit<A>,
-    ): Effect.Effect<CommittedDays<A>, StorageError | E, R> =>
+    ): Effect.Effect<CommittedDays<A>, WriteError | E, R> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
@@ -351,7 +359,10 @@ export const makeStorage = (
         zone,
       )
 
-    const replaceTable = (name: string, staging: string): Effect.Effect<void, StorageError> =>
+    const replaceTable = (
+      name: string,
+      staging: string,
+    ): Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* validateTableName(staging)
@@ -471,7 +482,7 @@ const appendMetadata = (
       }
 
 /** The Storage service over one store; the store closes when the layer's scope closes. */
-export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, StorageError> =>
+export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, OpenError> =>
   Layer.effect(Storage, makeStorage(options))
 
 /** The files of a load as users know them, for messages. */
