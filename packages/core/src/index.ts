@@ -11,7 +11,13 @@ export * from "./request/index.js"
 export * from "./source.js"
 export * from "./source-errors.js"
 export { DEFAULT_MEMORY_BUDGET, memoryLimitProblem } from "./storage/ingest-memory.js"
-export { makeStorage, type StorageOptions, storageLayer } from "./storage/make-storage.js"
+export {
+  makeStorage,
+  type StorageOptions,
+  storageConfig,
+  storageLayer,
+  storageLayerConfig,
+} from "./storage/make-storage.js"
 export { tableNameProblem } from "./storage/names.js"
 export * from "./storage.js"
 export { openStore, type Store } from "./store/open-store.js"

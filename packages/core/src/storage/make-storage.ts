@@ -1,5 +1,5 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
-import { Effect, Layer, type Scope, type Stream } from "effect"
+import { Config, Effect, Layer, Option, Schema, type Scope, type Stream } from "effect"
 import {
   type InvalidRecord,
   type InvalidTableName,
@@ -37,7 +37,7 @@ import {
   type SpoolLine,
   stagingName,
 } from "./ingest.js"
-import { budgetError, ingestionMemory } from "./ingest-memory.js"
+import { budgetError, ingestionMemory, memoryLimitProblem } from "./ingest-memory.js"
 import { makeIntrospection } from "./introspection.js"
 import { loadJsonl, loadJsonlStaged } from "./jsonl.js"
 import {
@@ -86,10 +86,11 @@ export interface StorageInternals extends StorageShape {
 }
 
 /**
- * Opens a store: one DuckDB instance, a writer connection (writes are serialised through it)
- * and a small pool of reader connections, all closed with the scope in the safe order.
+ * Opens a store with the engine's own handles (see `StorageInternals`): one DuckDB instance, a
+ * writer connection (writes are serialised through it) and a small pool of reader connections,
+ * all closed with the scope in the safe order.
  */
-export const makeStorage = (
+export const make = (
   options: StorageOptions,
 ): Effect.Effect<StorageInternals, OpenError, Scope.Scope> =>
   Effect.gen(function* () {
@@ -481,9 +482,40 @@ const appendMetadata = (
         ...(metadata.fetchedAt !== undefined ? { fetchedAt: metadata.fetchedAt } : {}),
       }
 
+/** Opens a store for the length of the scope: the `Storage` service's scoped constructor. */
+export const makeStorage: (
+  options: StorageOptions,
+) => Effect.Effect<StorageShape, OpenError, Scope.Scope> = make
+
 /** The Storage service over one store; the store closes when the layer's scope closes. */
 export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, OpenError> =>
   Layer.effect(Storage, makeStorage(options))
+
+/**
+ * A store from the environment: the database file `MP_DB` (created when absent) under the
+ * memory budget `MP_MEMORY_LIMIT` (e.g. `2GB`; see `EngineOptions.memoryLimit`) if set.
+ */
+export const storageConfig: Config.Config<StorageOptions> = Config.all({
+  path: Config.NonEmptyString("MP_DB"),
+  memoryLimit: Config.option(
+    Config.schema(
+      Schema.String.check(Schema.makeFilter((text: string) => memoryLimitProblem(text) ?? true)),
+      "MP_MEMORY_LIMIT",
+    ),
+  ),
+}).pipe(
+  Config.map(({ path, memoryLimit }) => ({
+    mode: "file" as const,
+    path,
+    ...(Option.isSome(memoryLimit) ? { memoryLimit: memoryLimit.value } : {}),
+  })),
+)
+
+/** The Storage service over the store a `Config` describes (by default `storageConfig`). */
+export const storageLayerConfig = (
+  config: Config.Config<StorageOptions> = storageConfig,
+): Layer.Layer<Storage, OpenError | Config.ConfigError> =>
+  Layer.effect(Storage, Effect.flatMap(config, makeStorage))
 
 /** The files of a load as users know them, for messages. */
 const describeFiles = (files: ReadonlyArray<JsonlFile>): string => {

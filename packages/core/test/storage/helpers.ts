@@ -4,7 +4,7 @@ import { join } from "node:path"
 import { Effect, type Scope, Stream } from "effect"
 import { afterEach } from "vitest"
 import type { EventRecord, ProfileRecord, StorageOptions, TableMetadata } from "../../src/index.js"
-import { makeStorage, type StorageInternals } from "../../src/storage/make-storage.js"
+import { make as makeStorage, type StorageInternals } from "../../src/storage/make-storage.js"
 
 /** A temp folder per test, removed afterwards. */
 export const useTempDir = () => {
