@@ -147,5 +147,3 @@ export const spoolDay = (
   })
   return scheduler.run(`export ${day}`, attempt)
 }
-
-export const deleteSpooled = removeFile
