@@ -195,7 +195,7 @@ const spanOf = (loads: ReadonlyArray<AppendResult>): TimeSpan | null =>
     if (!l.times) return span
     if (span === null) return l.times
     return {
-      first: l.times.first < span.first ? l.times.first : span.first,
-      last: l.times.last > span.last ? l.times.last : span.last,
+      first: new Date(Math.min(l.times.first.getTime(), span.first.getTime())),
+      last: new Date(Math.max(l.times.last.getTime(), span.last.getTime())),
     }
   }, null)
