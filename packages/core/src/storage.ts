@@ -53,6 +53,14 @@ export interface AppendResult {
   readonly times?: TimeSpan | null
 }
 
+export interface LoadJsonlOptions<E = never, R = never> {
+  readonly metadata?: Partial<TableMetadata>
+  /** Only these event names. */
+  readonly events?: ReadonlyArray<string>
+  /** Runs in the transaction that commits the load (the pipeline's manifest). */
+  readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
+}
+
 /** Inclusive `YYYY-MM-DD` days; null where unknown. */
 export interface DateRange {
   readonly fromDate: string | null
@@ -209,13 +217,7 @@ export interface StorageShape {
     name: string,
     files: ReadonlyArray<string | JsonlFile>,
     layout: JsonlLayout,
-    options?: {
-      readonly metadata?: Partial<TableMetadata>
-      /** Only these event names. */
-      readonly events?: ReadonlyArray<string>
-      /** Runs in the transaction that commits the load (the pipeline's manifest). */
-      readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
-    },
+    options?: LoadJsonlOptions<E, R>,
   ) => Effect.Effect<
     AppendResult,
     WriteError | TableNotFound | TableTypeMismatch | InvalidRecord | E,

@@ -20,6 +20,7 @@ import {
   type CommittedDays,
   type DaysCommit,
   type IngestOptions,
+  type LoadJsonlOptions,
   type QueryResult,
   type SqlParam,
   Storage,
@@ -236,11 +237,7 @@ export const make = (
       name: string,
       given: ReadonlyArray<string | JsonlFile>,
       layout: JsonlLayout,
-      options?: {
-        readonly metadata?: Partial<TableMetadata>
-        readonly events?: ReadonlyArray<string>
-        readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
-      },
+      options?: LoadJsonlOptions<E, R>,
     ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.suspend(() => {
         const files = given.map((f) => (typeof f === "string" ? { path: f } : f))
@@ -283,6 +280,16 @@ export const make = (
         }).pipe(Effect.mapError(budgetError(resources, `loading ${describeFiles(files)}`)))
       })
 
+    /** Inside the writer's transaction: drops `name` with its records; false when absent. */
+    const dropOn = (conn: DuckDBConnection, name: string) =>
+      Effect.gen(function* () {
+        const actual = yield* catalogName(conn, name)
+        if (actual === undefined) return false
+        yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
+        yield* forgetRecords(conn, name)
+        return true
+      })
+
     const dropTable = (
       name: string,
     ): Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError> =>
@@ -290,12 +297,9 @@ export const make = (
         yield* validateTableName(name)
         yield* ensureWritable
         yield* writer.atomic((conn) =>
-          Effect.gen(function* () {
-            const actual = yield* catalogName(conn, name)
-            if (actual === undefined) return yield* Effect.fail(new TableNotFound({ table: name }))
-            yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
-            yield* forgetRecords(conn, name)
-          }),
+          Effect.flatMap(dropOn(conn, name), (dropped) =>
+            dropped ? Effect.void : Effect.fail(new TableNotFound({ table: name })),
+          ),
         )
       })
 
@@ -372,11 +376,7 @@ export const make = (
           Effect.gen(function* () {
             const from = yield* catalogName(conn, staging)
             if (from === undefined) return yield* Effect.fail(new TableNotFound({ table: staging }))
-            const old = yield* catalogName(conn, name)
-            if (old !== undefined) {
-              yield* runOn(conn, `DROP TABLE ${ident(old)}`)
-              yield* forgetRecords(conn, name)
-            }
+            yield* dropOn(conn, name)
             yield* runOn(conn, `ALTER TABLE ${ident(from)} RENAME TO ${ident(name)}`)
             yield* renameRecords(conn, staging, name)
           }),

@@ -63,36 +63,28 @@ export const readManifest = (
     }
   })
 
-/** The rows of `table` (a catalog name) on `day` in `zone`, as a WHERE clause and its bounds. */
-const onDay = (table: string, day: string, zone: string | undefined) => {
-  const { start, end } = dayBoundsUtc(zone, day)
-  return {
-    sql: `${ident(table)} WHERE event_time >= ?::TIMESTAMP AND event_time < ?::TIMESTAMP`,
-    params: [sqlTimestamp(start), sqlTimestamp(end)],
+/** Runs `head` over the table's rows on `day` (in `zone`); answers the number it returns. */
+const onDay =
+  (head: string, run: typeof changedRows) =>
+  (
+    conn: DuckDBConnection,
+    table: string,
+    day: string,
+    zone: string | undefined,
+  ): Effect.Effect<number, QueryError> => {
+    const { start, end } = dayBoundsUtc(zone, day)
+    return run(
+      conn,
+      `${head} ${ident(table)} WHERE event_time >= ?::TIMESTAMP AND event_time < ?::TIMESTAMP`,
+      [sqlTimestamp(start), sqlTimestamp(end)],
+    )
   }
-}
 
 /** Deletes the table's rows on `day` (in `zone`); returns how many went. */
-export const deleteDay = (
-  conn: DuckDBConnection,
-  table: string,
-  day: string,
-  zone: string | undefined,
-): Effect.Effect<number, QueryError> => {
-  const rows = onDay(table, day, zone)
-  return changedRows(conn, `DELETE FROM ${rows.sql}`, rows.params)
-}
+export const deleteDay = onDay("DELETE FROM", changedRows)
 
 /** Rows the table holds on `day` (in `zone`). */
-const countDay = (
-  conn: DuckDBConnection,
-  table: string,
-  day: string,
-  zone: string | undefined,
-): Effect.Effect<number, QueryError> => {
-  const rows = onDay(table, day, zone)
-  return scalarNumber(conn, `SELECT count(*) FROM ${rows.sql}`, rows.params)
-}
+const countDay = onDay("SELECT count(*) FROM", scalarNumber)
 
 /**
  * Row counts per project-zone day for the rows between two instants, for loads whose days are
