@@ -1,4 +1,6 @@
+import { realpathSync } from "node:fs"
 import { createServer } from "node:http"
+import { resolve } from "node:path"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Storage, storageLayer } from "@mixpanel-data/core"
 import { Effect, Layer } from "effect"
@@ -13,18 +15,29 @@ import { layer as QueryRunnerLive } from "./QueryRunner.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 import { layer as SqlGuardLive } from "./SqlGuard.js"
 
+/** The folder's real path (as import jobs resolve theirs), or as given when it is missing. */
+const realPath = (dir: string): string => {
+  try {
+    return realpathSync(resolve(dir))
+  } catch {
+    return resolve(dir)
+  }
+}
+
 /** The whole server as one layer: database, services, routes and the listening socket. */
 export const serverLayer = (config: ServerConfigShape) => {
   const ConfigLive = Layer.succeed(ServerConfig, config)
 
   // The second wall behind the SQL guard: even a statement the guard missed reaches no file
-  // outside the database, its temp folder and the spool folder (where Mixpanel day chunks are
-  // staged for the native JSON loader), and no network.
+  // outside the database, its temp folder, the spool folder (where Mixpanel day chunks are
+  // staged for the native JSON loader) and the import folder (whose files DuckDB reads in
+  // place, by their real paths), and no network.
+  const importDir = config.options.importDir
   const StorageLive = storageLayer({
     mode: "file",
     path: config.options.db,
     spoolDir: config.spoolDir,
-    allowedDirectories: [config.spoolDir],
+    allowedDirectories: [config.spoolDir, ...(importDir ? [realPath(importDir)] : [])],
     ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
   })
 
