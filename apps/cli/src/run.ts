@@ -6,7 +6,7 @@ import { reportError } from "./report-error.js"
 
 /**
  * Runs a command's program to its exit code. SIGINT and SIGTERM interrupt the fiber, so every
- * scope closes in order (appenders, connections, the database; a fetch keeps its committed
+ * scope closes in order (connections, the database; a fetch keeps its committed
  * days); a second signal stops at once. A failure prints one line on stderr.
  */
 export const runProgram = <A, E>(

@@ -8,10 +8,15 @@ import {
 import { Context, Effect, Layer, Pull, type Scope, Stream } from "effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
 import type { QueryRequest } from "./Api.js"
-import { type ForbiddenStatement, QueryError, QueryTimeout, type StorageFailure } from "./errors.js"
+import {
+  type ForbiddenStatement,
+  type QueryError,
+  QueryTimeout,
+  type StorageFailure,
+} from "./errors.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { SqlGuard } from "./SqlGuard.js"
-import { type ApiStorageError, mapStorageError } from "./storage-errors.js"
+import { mapStorageError } from "./storage-errors.js"
 
 type Row = ReadonlyArray<unknown>
 
@@ -36,11 +41,6 @@ export class QueryRunner extends Context.Service<QueryRunner, QueryRunnerShape>(
 ) {}
 
 /** Inside a query every table problem is DuckDB's to report: it is a query error. */
-const narrow = (error: ApiStorageError): QueryError | StorageFailure =>
-  error._tag === "QueryError" || error._tag === "StorageFailure"
-    ? error
-    : new QueryError({ message: error.message })
-
 export const make = Effect.gen(function* () {
   const storage = yield* Storage
   const guard = yield* SqlGuard
@@ -58,9 +58,7 @@ export const make = Effect.gen(function* () {
     Effect.timeoutOrElse(effect, { duration: timeoutMs, orElse: timedOut })
 
   const open = (request: QueryRequest) =>
-    storage
-      .openQuery(request.sql, request.params ?? [])
-      .pipe(mapStorageError, Effect.mapError(narrow))
+    storage.openQuery(request.sql, request.params ?? []).pipe(mapStorageError)
 
   const json = (request: QueryRequest): Effect.Effect<RowsAnswer, QueryFailure> => {
     const limit = request.limit ?? config.options.maxRows
@@ -73,7 +71,7 @@ export const make = Effect.gen(function* () {
             Effect.sync(() => {
               for (const row of batch) rows.push(row)
             }),
-          ).pipe(mapStorageError, Effect.mapError(narrow))
+          ).pipe(mapStorageError)
           const truncated = rows.length > limit
           if (truncated) rows.length = limit
           return { columns, rows, truncated }
@@ -96,14 +94,13 @@ export const make = Effect.gen(function* () {
           .openText(request.sql, format, request.params ?? [], {
             ...(request.limit === undefined ? {} : { limit: request.limit }),
           })
-          .pipe(mapStorageError, Effect.mapError(narrow)),
+          .pipe(mapStorageError),
       )
       const pull = yield* Stream.toPull(text)
       const first = yield* withTimeout(
         pull.pipe(
           Pull.catchDone(() => Effect.succeed(undefined)),
           mapStorageError,
-          Effect.mapError(narrow),
         ),
       )
       const body =

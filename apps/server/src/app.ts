@@ -1,4 +1,6 @@
+import { realpathSync } from "node:fs"
 import { createServer } from "node:http"
+import { resolve } from "node:path"
 import { NodeHttpServer } from "@effect/platform-node"
 import { Storage, storageLayer } from "@mixpanel-data/core"
 import { Effect, Layer } from "effect"
@@ -9,25 +11,35 @@ import { AuthorizationLive, RequestValidationLive, RequireTokenEverywhere } from
 import { HandlersLive } from "./handlers.js"
 import { Jobs, make as makeJobs } from "./Jobs.js"
 import { makeJobWork } from "./job-work.js"
-import { lockDownDatabase } from "./lockdown.js"
 import { layer as QueryRunnerLive } from "./QueryRunner.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
 import { layer as SqlGuardLive } from "./SqlGuard.js"
+
+/** The folder's real path (as import jobs resolve theirs), or as given when it is missing. */
+const realPath = (dir: string): string => {
+  try {
+    return realpathSync(resolve(dir))
+  } catch {
+    return resolve(dir)
+  }
+}
 
 /** The whole server as one layer: database, services, routes and the listening socket. */
 export const serverLayer = (config: ServerConfigShape) => {
   const ConfigLive = Layer.succeed(ServerConfig, config)
 
-  const StorageLive = Layer.effectDiscard(lockDownDatabase(config.spoolDir)).pipe(
-    Layer.provideMerge(
-      storageLayer({
-        mode: "file",
-        path: config.options.db,
-        spoolDir: config.spoolDir,
-        ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
-      }),
-    ),
-  )
+  // The second wall behind the SQL guard: even a statement the guard missed reaches no file
+  // outside the database, its temp folder, the spool folder (where Mixpanel day chunks are
+  // staged for the native JSON loader) and the import folder (whose files DuckDB reads in
+  // place, by their real paths), and no network.
+  const importDir = config.options.importDir
+  const StorageLive = storageLayer({
+    mode: "file",
+    path: config.options.db,
+    spoolDir: config.spoolDir,
+    allowedDirectories: [config.spoolDir, ...(importDir ? [realPath(importDir)] : [])],
+    ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
+  })
 
   const JobsLive = Layer.effect(
     Jobs,

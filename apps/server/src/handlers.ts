@@ -39,14 +39,7 @@ export const TablesHandlers = HttpApiBuilder.group(Api, "tables", (handlers) =>
     const storage = yield* Storage
     const config = yield* ServerConfig
     return handlers
-      .handle("list", () =>
-        mapIntrospectionError(storage.listTables).pipe(
-          Effect.catchTags({
-            TableNotFound: (e) => Effect.die(e),
-            InvalidTableName: (e) => Effect.die(e),
-          }),
-        ),
-      )
+      .handle("list", () => mapIntrospectionError(storage.listTables))
       .handle("get", ({ params }) =>
         mapIntrospectionError(
           Effect.all({

@@ -4,29 +4,40 @@ import { InvalidTableName, QueryError, StorageFailure, TableNotFound } from "./e
 
 export type ApiStorageError = QueryError | TableNotFound | InvalidTableName | StorageFailure
 
+/** The API error a core storage error becomes: same tags where the client can act, else 500. */
+export type ApiErrorOf<E> = E extends { readonly _tag: "QueryError" }
+  ? QueryError
+  : E extends { readonly _tag: "TableNotFound" }
+    ? TableNotFound
+    : E extends { readonly _tag: "InvalidTableName" }
+      ? InvalidTableName
+      : StorageFailure
+
 /** Core's storage errors as API errors: same tags where the client can act, 500 otherwise. */
-export const toApiError = (error: StorageError): ApiStorageError => {
+export const toApiError = <E extends StorageError>(error: E): ApiErrorOf<E> => {
   switch (error._tag) {
     case "QueryError":
-      return new QueryError({ message: error.reason })
+      return new QueryError({ message: error.reason }) as ApiErrorOf<E>
     case "TableNotFound":
-      return new TableNotFound({ message: error.message, table: error.table })
+      return new TableNotFound({ message: error.message, table: error.table }) as ApiErrorOf<E>
     case "InvalidTableName":
-      return new InvalidTableName({ message: error.message, name: error.name })
+      return new InvalidTableName({ message: error.message, name: error.name }) as ApiErrorOf<E>
     default:
-      return new StorageFailure({ message: error.message })
+      return new StorageFailure({ message: error.message }) as ApiErrorOf<E>
   }
 }
 
-export const mapStorageError = <A, R>(
-  effect: Effect.Effect<A, StorageError, R>,
-): Effect.Effect<A, ApiStorageError, R> => Effect.mapError(effect, toApiError)
+export const mapStorageError = <A, E extends StorageError, R>(
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, ApiErrorOf<E>, R> => Effect.mapError(effect, toApiError)
 
 /** For the engine's own statements (listings, schema): a failing query is the server's fault. */
-export const mapIntrospectionError = <A, R>(
-  effect: Effect.Effect<A, StorageError, R>,
-): Effect.Effect<A, TableNotFound | InvalidTableName | StorageFailure, R> =>
+export const mapIntrospectionError = <A, E extends StorageError, R>(
+  effect: Effect.Effect<A, E, R>,
+): Effect.Effect<A, Exclude<ApiErrorOf<E>, QueryError> | StorageFailure, R> =>
   Effect.mapError(effect, (error) => {
-    const mapped = toApiError(error)
-    return mapped._tag === "QueryError" ? new StorageFailure({ message: mapped.message }) : mapped
+    const mapped = toApiError(error) as ApiStorageError
+    return (
+      mapped._tag === "QueryError" ? new StorageFailure({ message: mapped.message }) : mapped
+    ) as Exclude<ApiErrorOf<E>, QueryError> | StorageFailure
   })

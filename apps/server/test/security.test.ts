@@ -154,7 +154,7 @@ describe("the SQL guard", () => {
     expect(empty.status).toBe(400)
     // A statement that would close the subquery the stream is rendered through never parses.
     for (const format of ["ndjson", "csv"]) {
-      const smuggled = await server.query({
+      const smuggled = await served.server.query({
         sql: "SELECT 1 AS a\n) AS q; DROP TABLE events; SELECT * FROM (SELECT 1",
         format,
       })

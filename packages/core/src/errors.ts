@@ -119,3 +119,15 @@ export type StorageError =
   | DatabaseNotFound
   | DatabaseLocked
   | StorageIOError
+
+/** What opening a store can fail with. */
+export type OpenError = DatabaseNotFound | DatabaseLocked | StorageIOError
+
+/** What reading a named table can fail with. */
+export type TableReadError = InvalidTableName | TableNotFound | QueryError
+
+/**
+ * What any write can fail with: a bad name, a store open read-only (`StorageIOError`), a
+ * statement, or the memory budget.
+ */
+export type WriteError = InvalidTableName | StorageIOError | QueryError | MemoryLimitExceeded

@@ -8,11 +8,17 @@ export * from "./progress.js"
 export * from "./progress-state.js"
 export * from "./records.js"
 export * from "./request/index.js"
-export * from "./Storage.js"
 export * from "./source.js"
 export * from "./source-errors.js"
 export { DEFAULT_MEMORY_BUDGET, memoryLimitProblem } from "./storage/ingest-memory.js"
-export { makeStorage, type StorageOptions, storageLayer } from "./storage/makeStorage.js"
+export {
+  makeStorage,
+  type StorageOptions,
+  storageConfig,
+  storageLayer,
+  storageLayerConfig,
+} from "./storage/make-storage.js"
 export { tableNameProblem } from "./storage/names.js"
 export { takeRows } from "./storage/stream.js"
-export { openStore, type Store } from "./store/openStore.js"
+export * from "./storage.js"
+export { openStore, type Store } from "./store/open-store.js"

@@ -145,9 +145,6 @@ export const resolveConfig = (config: MixpanelConfig): ResolvedConfig => {
   }
 }
 
-export const projectIdOf = (credentials: MixpanelCredentials): string | undefined =>
-  credentials.projectId
-
 /** Thrown-free description of what is wrong with an environment, for the CLI to print. */
 export class MixpanelConfigError extends Error {
   override readonly name = "MixpanelConfigError"

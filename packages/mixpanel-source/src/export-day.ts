@@ -149,5 +149,3 @@ export const spoolDay = (
     .run(`export ${day}`, attempt)
     .pipe(Effect.withSpan("MixpanelSource.exportDay", { attributes: { day } }))
 }
-
-export const deleteSpooled = removeFile

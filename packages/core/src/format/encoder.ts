@@ -1,4 +1,4 @@
-import type { QueryResult } from "../Storage.js"
+import type { QueryResult } from "../storage.js"
 import { csvRecord } from "./csv.js"
 import { framing, type OutputFormat, type TextFormat } from "./formats.js"
 import { formatTable, type TableOptions } from "./table.js"

@@ -1,4 +1,4 @@
-import type { QueryResult } from "../Storage.js"
+import type { QueryResult } from "../storage.js"
 import { cellText } from "./value.js"
 
 export interface TableOptions {

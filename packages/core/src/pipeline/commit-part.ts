@@ -2,13 +2,11 @@ import { rm } from "node:fs/promises"
 import { Effect, Stream } from "effect"
 import type { StorageError } from "../errors.js"
 import type { EventRecord } from "../records.js"
-import type { AppendResult } from "../Storage.js"
-import { Storage } from "../Storage.js"
 import type { EventPart, JsonlFile } from "../source.js"
 import type { SourceError } from "../source-errors.js"
-import { countDay, countDaysBetween, deleteDay, subtractRows, upsertPartition } from "./manifest.js"
+import type { AppendResult, TimeSpan } from "../storage.js"
+import { Storage } from "../storage.js"
 import type { DayWrite } from "./plan.js"
-import { dayOfInstant } from "./time-zone.js"
 
 /** What committing one part did. */
 export interface PartResult {
@@ -29,10 +27,10 @@ export interface DayWrites {
 }
 
 /**
- * Commits whole days in one transaction: empties each day that is rewritten, loads the parts
- * (spooled JSONL files in one native load; records through the appender), and records each day
- * with its row count in the manifest. A failure or interrupt rolls all of it back, so every
- * day lands whole or not at all. On a table this run created, a day absent from the manifest
+ * Commits whole days in one transaction (storage's `commitDays`): empties each day that is
+ * rewritten, loads the parts (spooled JSONL files in one native load; records staged and
+ * appended), and records each day with its row count in the manifest. A failure or interrupt
+ * rolls all of it back, so every day lands whole or not at all. On a table this run created, a day absent from the manifest
  * holds no rows, so it is not emptied. The parts' spool files are deleted whatever happens.
  */
 export const commitDays = (
@@ -48,42 +46,30 @@ export const commitDays = (
     const metadata = { metadata: { fromDate: sorted[0]!, toDate: sorted[sorted.length - 1]! } }
     const files = parts.filter((p): p is DatedPart & JsonlPart => p._tag === "JsonlPart")
     const records = parts.filter((p) => p._tag === "RecordsPart")
-    return yield* storage.transaction(
-      Effect.gen(function* () {
-        let deleted = 0
-        if (!writes.fresh) {
-          for (const day of days) {
-            if (writes.write(day) === "replace") deleted += yield* deleteDay(table, day, zone)
-          }
-        }
-        let inserted = 0
-        let duplicates = 0
-        const add = (loaded: AppendResult) => {
-          inserted += loaded.inserted
-          duplicates += loaded.duplicates
-        }
-        for (const group of byLayout(files)) {
-          add(
-            yield* storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
-              ...metadata,
-              ...(group[0]!.events ? { events: group[0]!.events } : {}),
-            }),
-          )
-        }
-        for (const part of records) {
-          if (part._tag === "RecordsPart")
-            add(yield* storage.appendEvents(table, part.records, metadata))
-        }
-        yield* subtractRows(table, deleted)
-        const counted: Array<readonly [string, number]> = []
-        for (const day of days) {
-          const rows = yield* countDay(table, day, zone)
-          yield* upsertPartition(table, day, rows)
-          counted.push([day, rows])
-        }
-        return { days: counted, inserted, duplicates }
-      }),
-    )
+    const load = Effect.gen(function* () {
+      let inserted = 0
+      let duplicates = 0
+      const add = (loaded: AppendResult) => {
+        inserted += loaded.inserted
+        duplicates += loaded.duplicates
+      }
+      for (const group of byLayout(files)) {
+        add(
+          yield* storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
+            ...metadata,
+            ...(group[0]!.events ? { events: group[0]!.events } : {}),
+          }),
+        )
+      }
+      for (const part of records) {
+        if (part._tag === "RecordsPart")
+          add(yield* storage.appendEvents(table, part.records, metadata))
+      }
+      return { inserted, duplicates }
+    })
+    const replace = writes.fresh ? [] : days.filter((day) => writes.write(day) === "replace")
+    const committed = yield* storage.commitDays(table, load, { zone, replace, record: days })
+    return { days: committed.days, ...committed.loaded }
   }).pipe(Effect.ensuring(removeFiles(parts)))
 
 /** A part's files for the loader, named as users know them (the file, or its day). */
@@ -140,38 +126,40 @@ export const commitUndatedFiles = (
     const storage = yield* Storage
     const empty: PartResult = { days: [], inserted: 0, duplicates: 0 }
     if (parts.length === 0) return empty
-    let days: ReadonlyArray<readonly [string, number]> = []
-    // the days a load touched, recorded in the transaction that commits it
-    const record = (loaded: AppendResult) =>
-      Effect.gen(function* () {
-        if (!loaded.times) return
-        const touched = yield* countDaysBetween(
-          table,
-          dayOfInstant(zone, loaded.times.first.getTime()),
-          dayOfInstant(zone, loaded.times.last.getTime()),
-          zone,
-        )
-        for (const [day, rows] of touched) yield* upsertPartition(table, day, rows)
-        days = [...days.filter(([d]) => !touched.some(([e]) => e === d)), ...touched]
-      })
-    const load = (group: ReadonlyArray<JsonlPart>) =>
+    const load = (
+      group: ReadonlyArray<JsonlPart>,
+      commit?: (loaded: AppendResult) => Effect.Effect<void, StorageError>,
+    ) =>
       storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
         ...(group[0]!.events ? { events: group[0]!.events } : {}),
-        commit: record,
+        ...(commit ? { commit } : {}),
       })
     const groups = byLayout(parts)
-    // one group (one source's files) loads on its own; several share one transaction
-    const loaded =
-      groups.length === 1
-        ? [yield* load(groups[0]!)]
-        : yield* storage.transaction(Effect.forEach(groups, load))
-    return loaded.reduce<PartResult>(
+    if (groups.length === 1) {
+      // one group (one source's files) loads on its own, its days recorded as it commits
+      let days: ReadonlyArray<readonly [string, number]> = []
+      const loaded = yield* load(groups[0]!, (l) =>
+        l.times
+          ? Effect.map(storage.recordDays(table, l.times, zone), (d) => {
+              days = d
+            })
+          : Effect.void,
+      )
+      return { days, inserted: loaded.inserted, duplicates: loaded.duplicates }
+    }
+    // several share one transaction, and the days all of them touched are recorded
+    const committed = yield* storage.commitDays(
+      table,
+      Effect.forEach(groups, (group) => load(group)),
+      { zone, record: spanOf },
+    )
+    return committed.loaded.reduce<PartResult>(
       (result, l) => ({
         days: result.days,
         inserted: result.inserted + l.inserted,
         duplicates: result.duplicates + l.duplicates,
       }),
-      { ...empty, days },
+      { ...empty, days: committed.days },
     )
   }).pipe(Effect.ensuring(removeFiles(parts)))
 
@@ -186,26 +174,28 @@ export const commitUndatedPart = (
 ): Effect.Effect<PartResult, StorageError | SourceError, Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    return yield* storage.transaction(
-      Effect.gen(function* () {
-        let min = Number.POSITIVE_INFINITY
-        let max = Number.NEGATIVE_INFINITY
-        const tracked = Stream.map(records, (r) => {
-          const t = r.time.getTime()
-          if (t < min) min = t
-          if (t > max) max = t
-          return r
-        })
-        const loaded = yield* storage.appendEvents(table, tracked)
-        if (min > max) return { days: [], ...loaded }
-        const days = yield* countDaysBetween(
-          table,
-          dayOfInstant(zone, min),
-          dayOfInstant(zone, max),
-          zone,
-        )
-        for (const [day, rows] of days) yield* upsertPartition(table, day, rows)
-        return { days, ...loaded }
-      }),
-    )
+    let min = Number.POSITIVE_INFINITY
+    let max = Number.NEGATIVE_INFINITY
+    const tracked = Stream.map(records, (r) => {
+      const t = r.time.getTime()
+      if (t < min) min = t
+      if (t > max) max = t
+      return r
+    })
+    const committed = yield* storage.commitDays(table, storage.appendEvents(table, tracked), {
+      zone,
+      record: () => (min > max ? null : { first: new Date(min), last: new Date(max) }),
+    })
+    return { days: committed.days, ...committed.loaded }
   })
+
+/** The first and last event time of several loads (null when none has any). */
+const spanOf = (loads: ReadonlyArray<AppendResult>): TimeSpan | null =>
+  loads.reduce<TimeSpan | null>((span, l) => {
+    if (!l.times) return span
+    if (span === null) return l.times
+    return {
+      first: new Date(Math.min(l.times.first.getTime(), span.first.getTime())),
+      last: new Date(Math.max(l.times.last.getTime(), span.last.getTime())),
+    }
+  }, null)

@@ -4,10 +4,10 @@ import { reportProgress } from "../progress.js"
 import { daysOfRequest } from "../request/days.js"
 import { checkEventsRequest } from "../request/fetch.js"
 import { timeZoneField, wholeNumberField } from "../request/fields.js"
-import { Storage } from "../Storage.js"
 import type { EventPart, EventsRequest, Source } from "../source.js"
 import { BadRequestError, IncompleteExport, type SourceError } from "../source-errors.js"
 import { validateTableName } from "../storage/names.js"
+import { Storage } from "../storage.js"
 import {
   commitDays,
   commitUndatedFiles,
@@ -15,7 +15,6 @@ import {
   type PartResult,
   removeFiles,
 } from "./commit-part.js"
-import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import {
   type DayWrite,
   eventFilters,
@@ -186,7 +185,7 @@ export const fetchEvents = (
       filters: eventFilters(request, zone),
       source: { name: source.name, params: { ...source.params } },
     }
-    const state = yield* readTableState(table)
+    const state = yield* storage.tableState(table)
     if (state !== undefined && state.type !== "events") {
       return yield* new TableTypeMismatch({ table, expected: "events", actual: state.type })
     }
@@ -219,7 +218,7 @@ export const fetchEvents = (
         break
       }
       case "Update": {
-        yield* beginFetch(table, plan.widen)
+        yield* storage.beginFetch(table, plan.widen)
         yield* runParts(source, table, request, plan.days, zone, tally, false)
         break
       }
@@ -231,13 +230,13 @@ export const fetchEvents = (
           Effect.gen(function* () {
             yield* storage.createEventsTable(staging, Stream.empty, metadata, { complete: false })
             yield* runParts(source, staging, request, allReplace(plan.days), zone, tally, true)
-            yield* finishFetch(staging)
+            yield* storage.finishFetch(staging)
           }),
         )
         break
       }
     }
-    const tableRows = yield* storage.transaction(finishFetch(table))
+    const tableRows = yield* storage.finishFetch(table)
     return {
       table,
       rows: tally.inserted,

@@ -2,10 +2,10 @@ import { Effect } from "effect"
 import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
 import { reportProgress } from "../progress.js"
 import type { TableMetadata } from "../records.js"
-import { Storage } from "../Storage.js"
 import type { ProfilesRequest, Source } from "../source.js"
 import type { SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
+import { Storage } from "../storage.js"
 import type { FetchMode } from "./plan.js"
 import { replaceTable, stagingTableFor } from "./replace.js"
 
@@ -99,9 +99,7 @@ export const fetchProfiles = (
       })
     }
     yield* reportProgress({ _tag: "Stored", rows: Math.max(stored, inserted) })
-    const tableRows = Number(
-      (yield* storage.execute(`SELECT count(*) FROM "${table}"`)).rows[0]?.[0] ?? 0,
-    )
+    const tableRows = yield* storage.countRows(table)
     return { table, rows: inserted, duplicates, tableRows, complete: true }
   })
 

@@ -3,10 +3,10 @@ import { InvalidTableName, type StorageError, TableExists, TableTypeMismatch } f
 import { canonicalJson } from "../insert-id.js"
 import { reportProgress } from "../progress.js"
 import type { TableMetadata } from "../records.js"
-import { Storage } from "../Storage.js"
 import type { EventPart, Source } from "../source.js"
 import { BadRequestError, type SourceError } from "../source-errors.js"
 import { tableNameProblem } from "../storage/names.js"
+import { Storage } from "../storage.js"
 import {
   commitDays,
   commitUndatedFiles,
@@ -15,7 +15,6 @@ import {
   removeFiles,
 } from "./commit-part.js"
 import type { FetchEventsResult } from "./fetch-events.js"
-import { beginFetch, finishFetch, readTableState } from "./manifest.js"
 import type { FetchMode } from "./plan.js"
 import { replaceTable, stagingTableFor } from "./replace.js"
 import { isValidTimeZone } from "./time-zone.js"
@@ -30,22 +29,6 @@ export interface ImportEventsOptions {
   /** The project's IANA zone: the calendar of the days recorded in the manifest. */
   readonly timeZone?: string
 }
-
-/** The days the table's manifest holds, first and last. */
-const manifestRange = (table: string) =>
-  Effect.flatMap(Storage, (storage) =>
-    Effect.map(
-      storage.execute(
-        `SELECT min(day)::VARCHAR, max(day)::VARCHAR FROM _partitions
-         WHERE lower(table_name) = lower(?)`,
-        [table],
-      ),
-      (r) => ({
-        fromDate: (r.rows[0]?.[0] as string | null | undefined) ?? null,
-        toDate: (r.rows[0]?.[1] as string | null | undefined) ?? null,
-      }),
-    ),
-  )
 
 /**
  * Loads everything a source holds (files: no date range up front) into a table, in one
@@ -84,7 +67,7 @@ export const importEvents = (
       filters,
       source: { name: source.name, params: { ...source.params } },
     }
-    const state = yield* readTableState(table)
+    const state = yield* storage.tableState(table)
     if (state !== undefined && state.type !== "events") {
       return yield* new TableTypeMismatch({ table, expected: "events", actual: state.type })
     }
@@ -148,11 +131,11 @@ export const importEvents = (
         Effect.gen(function* () {
           yield* storage.createEventsTable(staging, Stream.empty, metadata, { complete: false })
           yield* load(staging)
-          yield* finishFetch(staging, yield* manifestRange(staging))
+          yield* storage.finishFetch(staging, "manifest")
         }),
       )
     } else if (mode === "append" || (sameImport && !state.complete)) {
-      yield* beginFetch(table, { fromDate: null, toDate: null })
+      yield* storage.beginFetch(table, { fromDate: null, toDate: null })
       yield* load(table)
     } else {
       return yield* new TableExists({
@@ -160,9 +143,7 @@ export const importEvents = (
         hint: "Use --append to add these events to it (duplicates are dropped), or --replace to rebuild it.",
       })
     }
-    const tableRows = yield* storage.transaction(
-      Effect.flatMap(manifestRange(table), (range) => finishFetch(table, range)),
-    )
+    const tableRows = yield* storage.finishFetch(table, "manifest")
     return {
       table,
       rows: inserted,

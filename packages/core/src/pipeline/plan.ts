@@ -2,7 +2,7 @@ import { canonicalJson } from "../insert-id.js"
 import { addDays, daysBetween, daysOfRequest } from "../request/days.js"
 import type { WriteMode } from "../request/fields.js"
 import type { EventsRequest } from "../source.js"
-import type { TableState } from "./manifest.js"
+import type { TableState } from "../storage.js"
 
 export type FetchMode = WriteMode
 

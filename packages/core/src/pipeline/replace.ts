@@ -1,6 +1,6 @@
 import { Effect, Exit } from "effect"
 import { type StorageError, TableExists } from "../errors.js"
-import { Storage } from "../Storage.js"
+import { Storage } from "../storage.js"
 
 /**
  * The table a replace builds before swapping it in. It has to be an ordinary table (storage
@@ -36,8 +36,7 @@ const dropLeftover = (table: string, staging: string): Effect.Effect<void, Stora
 
 /**
  * Rebuilds `table` atomically: `build` fills `staging` (left over from a killed run, it is
- * dropped first), then one transaction drops the old table, renames the staging table and
- * moves its metadata and manifest over. Until that commit the old table is untouched; if
+ * dropped first), then storage's `replaceTable` swaps it in, in one transaction. Until that commit the old table is untouched; if
  * `build` fails or is interrupted the staging table is dropped.
  */
 export const replaceTable = <E, R>(
@@ -53,18 +52,5 @@ export const replaceTable = <E, R>(
         Exit.isSuccess(exit) ? Effect.void : Effect.ignore(dropIfExists(staging)),
       ),
     )
-    yield* storage.transaction(
-      Effect.gen(function* () {
-        if (yield* storage.tableExists(table)) yield* storage.dropTable(table)
-        yield* storage.execute(`ALTER TABLE "${staging}" RENAME TO "${table}"`)
-        yield* storage.execute(
-          `UPDATE _metadata SET table_name = ? WHERE lower(table_name) = lower(?)`,
-          [table, staging],
-        )
-        yield* storage.execute(
-          `UPDATE _partitions SET table_name = ? WHERE lower(table_name) = lower(?)`,
-          [table, staging],
-        )
-      }),
-    )
+    yield* storage.replaceTable(table, staging)
   })

@@ -1,7 +1,7 @@
 import type { DuckDBConnection, DuckDBResultReader, DuckDBValue } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { QueryError } from "../errors.js"
-import type { QueryResult, SqlParam } from "../Storage.js"
+import type { QueryResult, SqlParam } from "../storage.js"
 import { toDuckParams, toJsonRow, typeName } from "./values.js"
 
 export const errorMessage = (error: unknown): string =>

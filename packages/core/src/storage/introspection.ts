@@ -1,8 +1,8 @@
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
-import { InvalidTableName, type QueryError, type StorageError, TableNotFound } from "../errors.js"
+import { InvalidTableName, type QueryError, TableNotFound, type TableReadError } from "../errors.js"
 import type { TableInfo, TableMetadata, TableSchema, TableType } from "../records.js"
-import type { QueryResult, TableSummaryColumn } from "../Storage.js"
+import type { QueryResult, TableSummaryColumn } from "../storage.js"
 import type { Readers } from "./connections.js"
 import { queryOn, rowsAsObjects } from "./duck.js"
 import { readMetadata } from "./metadata.js"
@@ -17,7 +17,7 @@ export const makeIntrospection = (readers: Readers) => {
     readers.with(f)
 
   /** The catalog spelling of an existing user table, else `TableNotFound`. */
-  const existing = (name: string): Effect.Effect<string, StorageError> =>
+  const existing = (name: string): Effect.Effect<string, TableReadError> =>
     Effect.flatMap(validateTableName(name), () =>
       Effect.flatMap(
         onReader((conn) => catalogName(conn, name)),
@@ -28,7 +28,7 @@ export const makeIntrospection = (readers: Readers) => {
       ),
     )
 
-  const tableExists = (name: string): Effect.Effect<boolean, StorageError> =>
+  const tableExists = (name: string): Effect.Effect<boolean, QueryError> =>
     tableNameProblem(name) !== undefined
       ? Effect.succeed(false)
       : Effect.map(
@@ -36,7 +36,7 @@ export const makeIntrospection = (readers: Readers) => {
           (actual) => actual !== undefined,
         )
 
-  const tableType = (name: string): Effect.Effect<TableType, StorageError> =>
+  const tableType = (name: string): Effect.Effect<TableType, TableReadError> =>
     Effect.gen(function* () {
       const actual = yield* existing(name)
       const [meta] = yield* onReader((conn) => readMetadata(conn, name))
@@ -53,33 +53,31 @@ export const makeIntrospection = (readers: Readers) => {
       return names.has("event_name") ? "events" : "profiles"
     })
 
-  const listTables: Effect.Effect<ReadonlyArray<TableInfo>, StorageError> = Effect.gen(
-    function* () {
-      const tables = yield* onReader((conn) =>
-        queryOn(
-          conn,
-          `SELECT lower(table_name) FROM duckdb_tables()
+  const listTables: Effect.Effect<ReadonlyArray<TableInfo>, QueryError> = Effect.gen(function* () {
+    const tables = yield* onReader((conn) =>
+      queryOn(
+        conn,
+        `SELECT lower(table_name) FROM duckdb_tables()
            WHERE database_name = current_database() AND schema_name = 'main'
              AND NOT starts_with(table_name, '_')`,
-        ),
+      ),
+    )
+    const present = new Set(tables.rows.map((row) => String(row[0])))
+    const metadata = yield* onReader((conn) => readMetadata(conn))
+    return metadata
+      .filter((m) => present.has(m.name.toLowerCase()) && !m.name.startsWith("_"))
+      .map(
+        (m): TableInfo => ({
+          name: m.name,
+          type: m.type,
+          rowCount: m.rowCount,
+          fetchedAt: m.fetchedAt,
+          complete: m.complete,
+        }),
       )
-      const present = new Set(tables.rows.map((row) => String(row[0])))
-      const metadata = yield* onReader((conn) => readMetadata(conn))
-      return metadata
-        .filter((m) => present.has(m.name.toLowerCase()) && !m.name.startsWith("_"))
-        .map(
-          (m): TableInfo => ({
-            name: m.name,
-            type: m.type,
-            rowCount: m.rowCount,
-            fetchedAt: m.fetchedAt,
-            complete: m.complete,
-          }),
-        )
-    },
-  )
+  })
 
-  const getSchema = (name: string): Effect.Effect<TableSchema, StorageError> =>
+  const getSchema = (name: string): Effect.Effect<TableSchema, TableReadError> =>
     Effect.gen(function* () {
       const actual = yield* existing(name)
       const columns = yield* onReader((conn) =>
@@ -112,7 +110,7 @@ export const makeIntrospection = (readers: Readers) => {
       }
     })
 
-  const getMetadata = (name: string): Effect.Effect<TableMetadata, StorageError> =>
+  const getMetadata = (name: string): Effect.Effect<TableMetadata, TableReadError> =>
     Effect.gen(function* () {
       yield* validateTableName(name)
       const [meta] = yield* onReader((conn) => readMetadata(conn, name))
@@ -127,7 +125,7 @@ export const makeIntrospection = (readers: Readers) => {
       }
     })
 
-  const sample = (name: string, n: number): Effect.Effect<QueryResult, StorageError> =>
+  const sample = (name: string, n: number): Effect.Effect<QueryResult, TableReadError> =>
     Effect.gen(function* () {
       const actual = yield* existing(name)
       const rows = Math.max(0, Math.floor(n))
@@ -138,7 +136,7 @@ export const makeIntrospection = (readers: Readers) => {
 
   const summarize = (
     name: string,
-  ): Effect.Effect<ReadonlyArray<TableSummaryColumn>, StorageError> =>
+  ): Effect.Effect<ReadonlyArray<TableSummaryColumn>, TableReadError> =>
     Effect.gen(function* () {
       const actual = yield* existing(name)
       const result = yield* onReader((conn) => queryOn(conn, `SUMMARIZE ${ident(actual)}`))
@@ -158,7 +156,10 @@ export const makeIntrospection = (readers: Readers) => {
   const propertyKeys = (
     name: string,
     column = "properties",
-  ): Effect.Effect<ReadonlyArray<{ readonly key: string; readonly count: number }>, StorageError> =>
+  ): Effect.Effect<
+    ReadonlyArray<{ readonly key: string; readonly count: number }>,
+    TableReadError
+  > =>
     Effect.gen(function* () {
       const actual = yield* existing(name)
       if (!columnPattern.test(column)) {

@@ -3,8 +3,8 @@ import { createGunzip } from "node:zlib"
 import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { InvalidRecord, type QueryError } from "../errors.js"
-import type { AppendResult } from "../Storage.js"
 import type { JsonlFile, JsonlLayout } from "../source.js"
+import type { AppendResult } from "../storage.js"
 import {
   appendedRange,
   dedupeAppendedEvents,

@@ -25,6 +25,13 @@ export interface EngineOptions {
    * folder). A host that restricts DuckDB's file access allows this folder.
    */
   readonly spoolDir?: string
+  /**
+   * Locks the instance down once it is prepared, for a host that serves untrusted SQL: no file
+   * outside the database, its temp folder and these folders (a spool folder among them), no
+   * ATTACH, no COPY elsewhere, no extension loading, no network. It holds for the life of the
+   * store: DuckDB cannot turn access back on.
+   */
+  readonly allowedDirectories?: ReadonlyArray<string>
 }
 
 export type StorageOptions = EngineOptions &

@@ -28,7 +28,7 @@ export const internalTablesSql = [
 
 /**
  * Events carry no primary key: deduplication happens in the load SQL on Mixpanel's 4-tuple,
- * and an index over tens of millions of rows would cost memory and break appender flushes.
+ * and an index over tens of millions of rows would cost memory and slow every load.
  */
 const eventsColumns = `(
   event_name VARCHAR NOT NULL,

@@ -2,7 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect } from "effect"
 import { type QueryError, TableExists } from "../errors.js"
 import type { TableMetadata, TableType } from "../records.js"
-import type { AppendResult } from "../Storage.js"
+import type { AppendResult } from "../storage.js"
 import {
   appendedRange,
   dedupeAppendedEvents,

@@ -16,7 +16,7 @@ import {
   DuckDBUnionValue,
   type DuckDBValue,
 } from "@duckdb/node-api"
-import type { SqlParam } from "../Storage.js"
+import type { SqlParam } from "../storage.js"
 
 const MAX_SAFE = BigInt(Number.MAX_SAFE_INTEGER)
 const MIN_SAFE = BigInt(Number.MIN_SAFE_INTEGER)

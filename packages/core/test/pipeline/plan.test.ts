@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest"
-import type { TableState } from "../../src/pipeline/manifest.js"
+import type { TableState } from "../../src/index.js"
 import { type FetchIdentity, planFetch } from "../../src/pipeline/plan.js"
 
 const identity: FetchIdentity = { filters: {}, source: { name: "test", params: { project: 1 } } }

@@ -1,7 +1,7 @@
 import { join } from "node:path"
-import { Effect } from "effect"
+import { ConfigProvider, Effect, Layer } from "effect"
 import { describe, expect, it } from "vitest"
-import { Storage, storageLayer } from "../../src/index.js"
+import { Storage, storageLayer, storageLayerConfig } from "../../src/index.js"
 import {
   events,
   eventsMeta,
@@ -52,5 +52,41 @@ describe("storageLayer", () => {
     expect(count).toBe(12)
     const reopened = await withStore({ mode: "existing", path }, (s) => s.listTables)
     expect(reopened.map((t) => t.name)).toEqual(["ev"])
+  })
+
+  it("opens the store its Config describes (MP_DB, MP_MEMORY_LIMIT) and refuses a bad budget", async () => {
+    const path = join(tempDir(), "config.duckdb")
+    const env = (vars: Record<string, string>) =>
+      ConfigProvider.layer(ConfigProvider.fromEnvRecord(vars))
+    const setting = await Effect.runPromise(
+      Effect.gen(function* () {
+        const storage = yield* Storage
+        return {
+          path: storage.path,
+          limit: yield* storage.queryScalar("SELECT current_setting('memory_limit')"),
+        }
+      }).pipe(
+        Effect.provide(
+          Layer.provide(storageLayerConfig(), env({ MP_DB: path, MP_MEMORY_LIMIT: "300MB" })),
+        ),
+      ),
+    )
+    expect(setting.path).toBe(path)
+    expect(String(setting.limit)).toMatch(/MiB|MB/)
+    const bad = await Effect.runPromise(
+      Effect.flip(
+        Effect.provide(
+          Effect.asVoid(Storage),
+          Layer.provide(storageLayerConfig(), env({ MP_DB: path, MP_MEMORY_LIMIT: "lots" })),
+        ),
+      ),
+    )
+    expect(bad._tag).toBe("ConfigError")
+    const missing = await Effect.runPromise(
+      Effect.flip(
+        Effect.provide(Effect.asVoid(Storage), Layer.provide(storageLayerConfig(), env({}))),
+      ),
+    )
+    expect(missing._tag).toBe("ConfigError")
   })
 })

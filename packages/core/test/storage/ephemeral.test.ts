@@ -20,7 +20,7 @@ const newest = (dir: string): number =>
 
 /** The child imports the built package: build it when missing or older than the sources. */
 const ensureBuilt = () => {
-  const built = join(core, "dist/store/openStore.js")
+  const built = join(core, "dist/store/open-store.js")
   const sources = Math.max(newest(join(core, "src/storage")), newest(join(core, "src/store")))
   if (existsSync(built) && statSync(built).mtimeMs >= sources) return
   const tsc = createRequire(join(core, "package.json")).resolve("typescript/bin/tsc")

@@ -3,14 +3,8 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, type Scope, Stream } from "effect"
 import { afterEach } from "vitest"
-import {
-  type EventRecord,
-  makeStorage,
-  type ProfileRecord,
-  type StorageOptions,
-  type StorageShape,
-  type TableMetadata,
-} from "../../src/index.js"
+import type { EventRecord, ProfileRecord, StorageOptions, TableMetadata } from "../../src/index.js"
+import { make as makeStorage, type StorageInternals } from "../../src/storage/make-storage.js"
 
 /** A temp folder per test, removed afterwards. */
 export const useTempDir = () => {
@@ -25,10 +19,13 @@ export const useTempDir = () => {
   }
 }
 
-/** Runs `body` against a store that is closed afterwards, whatever happens. */
+/**
+ * Runs `body` against a store that is closed afterwards, whatever happens. The store comes
+ * with the engine's own handles (a transaction, a raw statement) for its tests.
+ */
 export const withStore = <A, E>(
   options: StorageOptions,
-  body: (storage: StorageShape) => Effect.Effect<A, E, Scope.Scope>,
+  body: (storage: StorageInternals) => Effect.Effect<A, E, Scope.Scope>,
 ): Promise<A> => Effect.runPromise(Effect.scoped(Effect.flatMap(makeStorage(options), body)))
 
 export const runExit = <A, E>(effect: Effect.Effect<A, E, Scope.Scope>) =>

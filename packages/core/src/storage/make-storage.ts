@@ -1,23 +1,35 @@
-import { Effect, Layer, type Scope, type Stream } from "effect"
+import type { DuckDBConnection } from "@duckdb/node-api"
+import { Config, Effect, Layer, Option, Schema, type Scope, type Stream } from "effect"
 import {
+  type InvalidRecord,
+  type InvalidTableName,
+  type OpenError,
   QueryError,
-  type StorageError,
   StorageIOError,
   TableExists,
   TableNotFound,
+  type TableReadError,
   TableTypeMismatch,
+  type WriteError,
 } from "../errors.js"
+import { dayOfInstant } from "../pipeline/time-zone.js"
 import type { TableMetadata, TableType } from "../records.js"
+import type { JsonlFile, JsonlLayout } from "../source.js"
 import {
   type AppendResult,
+  type CommittedDays,
+  type DaysCommit,
   type IngestOptions,
+  type LoadJsonlOptions,
+  type QueryResult,
   type SqlParam,
   Storage,
   type StorageShape,
-} from "../Storage.js"
-import type { JsonlFile, JsonlLayout } from "../source.js"
+  type TableState,
+  type TimeSpan,
+} from "../storage.js"
 import { Readers, Writer } from "./connections.js"
-import { errorMessage, queryOn, rowsAsObjects, runOn } from "./duck.js"
+import { errorMessage, queryOn, rowsAsObjects, runOn, scalarNumber } from "./duck.js"
 import { registerEventInsertId } from "./event-id.js"
 import {
   appendStream,
@@ -26,10 +38,21 @@ import {
   type SpoolLine,
   stagingName,
 } from "./ingest.js"
-import { budgetError, ingestionMemory } from "./ingest-memory.js"
+import { budgetError, ingestionMemory, memoryLimitProblem } from "./ingest-memory.js"
 import { makeIntrospection } from "./introspection.js"
 import { loadJsonl, loadJsonlStaged } from "./jsonl.js"
-import { ident, validateTableName } from "./names.js"
+import {
+  beginFetch,
+  deleteDay,
+  finishFetch,
+  forgetRecords,
+  readManifest,
+  recordDays,
+  recordDaysBetween,
+  renameRecords,
+  subtractRows,
+} from "./manifest.js"
+import { ident, literal, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
 import { openQuery, openText, streamQuery } from "./stream.js"
@@ -46,13 +69,31 @@ export type { StorageOptions } from "./open.js"
 
 const READERS = 2
 
+type LoadError = WriteError | TableNotFound | TableTypeMismatch | InvalidRecord
+
 /**
- * Opens a store: one DuckDB instance, a writer connection (writes are serialised through it)
- * and a small pool of reader connections, all closed with the scope in the safe order.
+ * The engine's own handles beside the service, for its tests: a transaction on the writer
+ * (statements and loads inside it join) and a statement on the writer. Not exported from the
+ * package: everything else writes through the named operations of `StorageShape`.
  */
-export const makeStorage = (
+export interface StorageInternals extends StorageShape {
+  readonly transaction: <A, E, R>(
+    body: Effect.Effect<A, E, R>,
+  ) => Effect.Effect<A, E | WriteError, R>
+  readonly execute: (
+    sql: string,
+    params?: ReadonlyArray<SqlParam>,
+  ) => Effect.Effect<QueryResult, QueryError>
+}
+
+/**
+ * Opens a store with the engine's own handles (see `StorageInternals`): one DuckDB instance, a
+ * writer connection (writes are serialised through it) and a small pool of reader connections,
+ * all closed with the scope in the safe order.
+ */
+export const make = (
   options: StorageOptions,
-): Effect.Effect<StorageShape, StorageError, Scope.Scope> =>
+): Effect.Effect<StorageInternals, OpenError, Scope.Scope> =>
   Effect.gen(function* () {
     const db = yield* openDatabase(options)
     const { resources } = db
@@ -83,6 +124,24 @@ export const makeStorage = (
       )
     }
 
+    if (options.allowedDirectories !== undefined) {
+      const dirs = options.allowedDirectories.map((d) => literal(d.endsWith("/") ? d : `${d}/`))
+      yield* Effect.mapError(
+        Effect.forEach(
+          [
+            `SET allowed_directories = [${dirs.join(", ")}]`,
+            "SET autoinstall_known_extensions = false",
+            "SET autoload_known_extensions = false",
+            "SET enable_external_access = false",
+          ],
+          (sql) => runOn(writer.conn, sql),
+          { discard: true },
+        ),
+        (error) =>
+          new StorageIOError({ operation: "lock down", path: db.path, reason: error.reason }),
+      )
+    }
+
     const ensureWritable = db.readOnly
       ? Effect.fail(
           new StorageIOError({
@@ -95,7 +154,7 @@ export const makeStorage = (
 
     const introspection = makeIntrospection(readers)
 
-    const existingType = (name: string): Effect.Effect<TableType, StorageError> =>
+    const existingType = (name: string): Effect.Effect<TableType, TableReadError> =>
       Effect.flatMap(validateTableName(name), () => introspection.tableType(name))
 
     const createTable = <A, E, R>(
@@ -105,7 +164,7 @@ export const makeStorage = (
       metadata: TableMetadata,
       spoolLine: SpoolLine<A>,
       options: IngestOptions | undefined,
-    ): Effect.Effect<number, StorageError | E, R> =>
+    ): Effect.Effect<number, WriteError | TableExists | InvalidRecord | E, R> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
@@ -147,7 +206,7 @@ export const makeStorage = (
       records: Stream.Stream<A, E, R>,
       spoolLine: SpoolLine<A>,
       options: (IngestOptions & { readonly metadata?: Partial<TableMetadata> }) | undefined,
-    ): Effect.Effect<AppendResult, StorageError | E, R> =>
+    ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.gen(function* () {
         yield* ensureWritable
         const actual = yield* existingType(name)
@@ -176,12 +235,8 @@ export const makeStorage = (
       name: string,
       given: ReadonlyArray<string | JsonlFile>,
       layout: JsonlLayout,
-      options?: {
-        readonly metadata?: Partial<TableMetadata>
-        readonly events?: ReadonlyArray<string>
-        readonly commit?: (result: AppendResult) => Effect.Effect<void, E, R>
-      },
-    ): Effect.Effect<AppendResult, StorageError | E, R> =>
+      options?: LoadJsonlOptions<E, R>,
+    ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.suspend(() => {
         // a bare path is told by its name; the loader never leaves it to DuckDB's guess
         const files = given.map((f) =>
@@ -228,17 +283,105 @@ export const makeStorage = (
         }).pipe(Effect.mapError(budgetError(resources, `loading ${describeFiles(files)}`)))
       })
 
-    const dropTable = (name: string): Effect.Effect<void, StorageError> =>
+    /** Inside the writer's transaction: drops `name` with its records; false when absent. */
+    const dropOn = (conn: DuckDBConnection, name: string) =>
+      Effect.gen(function* () {
+        const actual = yield* catalogName(conn, name)
+        if (actual === undefined) return false
+        yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
+        yield* forgetRecords(conn, name)
+        return true
+      })
+
+    const dropTable = (
+      name: string,
+    ): Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError> =>
       Effect.gen(function* () {
         yield* validateTableName(name)
         yield* ensureWritable
         yield* writer.atomic((conn) =>
+          Effect.flatMap(dropOn(conn, name), (dropped) =>
+            dropped ? Effect.void : Effect.fail(new TableNotFound({ table: name })),
+          ),
+        )
+      })
+
+    /** A write on the writer connection, joining an enclosing transaction. */
+    const writing = <A, E>(
+      name: string,
+      body: (conn: DuckDBConnection) => Effect.Effect<A, E>,
+    ): Effect.Effect<A, E | InvalidTableName | StorageIOError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        return yield* writer.with(body)
+      })
+
+    const tableState = (name: string): Effect.Effect<TableState | undefined, TableReadError> =>
+      Effect.gen(function* () {
+        if (!(yield* introspection.tableExists(name))) return undefined
+        const type = yield* introspection.tableType(name)
+        const recorded = yield* writer.with((conn) => readManifest(conn, name))
+        return { type, ...recorded }
+      })
+
+    const commitDays = <A, E, R>(
+      name: string,
+      load: Effect.Effect<A, E, R>,
+      days: DaysCommit<A>,
+    ): Effect.Effect<CommittedDays<A>, WriteError | E, R> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* ensureWritable
+        return yield* writer.atomic((conn) =>
           Effect.gen(function* () {
-            const actual = yield* catalogName(conn, name)
-            if (actual === undefined) return yield* Effect.fail(new TableNotFound({ table: name }))
-            yield* runOn(conn, `DROP TABLE ${ident(actual)}`)
-            yield* runOn(conn, `DELETE FROM _metadata WHERE lower(table_name) = lower(?)`, [name])
-            yield* runOn(conn, `DELETE FROM _partitions WHERE lower(table_name) = lower(?)`, [name])
+            let deleted = 0
+            for (const day of days.replace ?? []) {
+              deleted += yield* deleteDay(conn, name, day, days.zone)
+            }
+            const loaded = yield* load
+            yield* subtractRows(conn, name, deleted)
+            if (typeof days.record !== "function") {
+              return { loaded, days: yield* recordDays(conn, name, days.record, days.zone) }
+            }
+            const span = days.record(loaded)
+            return {
+              loaded,
+              days: span ? yield* recordSpan(conn, name, span, days.zone) : [],
+            }
+          }),
+        )
+      }).pipe(Effect.mapError(budgetError(resources, `writing ${name}`)))
+
+    const recordSpan = (
+      conn: DuckDBConnection,
+      name: string,
+      span: TimeSpan,
+      zone: string | undefined,
+    ) =>
+      recordDaysBetween(
+        conn,
+        name,
+        dayOfInstant(zone, span.first.getTime()),
+        dayOfInstant(zone, span.last.getTime()),
+        zone,
+      )
+
+    const replaceTable = (
+      name: string,
+      staging: string,
+    ): Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        yield* validateTableName(staging)
+        yield* ensureWritable
+        yield* writer.atomic((conn) =>
+          Effect.gen(function* () {
+            const from = yield* catalogName(conn, staging)
+            if (from === undefined) return yield* Effect.fail(new TableNotFound({ table: staging }))
+            yield* dropOn(conn, name)
+            yield* runOn(conn, `ALTER TABLE ${ident(from)} RENAME TO ${ident(name)}`)
+            yield* renameRecords(conn, staging, name)
           }),
         )
       })
@@ -250,7 +393,7 @@ export const makeStorage = (
     const query = (sql: string, params?: ReadonlyArray<SqlParam>) =>
       readers.with((conn) => queryOn(conn, sql, params))
 
-    const shape: StorageShape = {
+    const shape: StorageInternals = {
       path: db.path,
       readOnly: db.readOnly,
       createEventsTable: (name, records, metadata, options) =>
@@ -308,6 +451,21 @@ export const makeStorage = (
       queryStream: (sql, params) => streamQuery(resources, sql, params),
       openQuery: (sql, params) => openQuery(resources, sql, params),
       openText: (sql, format, params, options) => openText(resources, sql, format, params, options),
+      tableState,
+      beginFetch: (name, range) => writing(name, (conn) => beginFetch(conn, name, range)),
+      finishFetch: (name, range) =>
+        Effect.flatMap(validateTableName(name), () =>
+          Effect.flatMap(ensureWritable, () =>
+            writer.atomic((conn) => finishFetch(conn, name, range)),
+          ),
+        ),
+      commitDays,
+      recordDays: (name, span, zone) => writing(name, (conn) => recordSpan(conn, name, span, zone)),
+      replaceTable,
+      countRows: (name) =>
+        Effect.flatMap(existingType(name), () =>
+          readers.with((conn) => scalarNumber(conn, `SELECT count(*) FROM ${ident(name)}`)),
+        ),
       transaction: (body) =>
         Effect.flatMap(ensureWritable, () => writer.atomic(() => body)).pipe(
           Effect.mapError(budgetError(resources, "writing")),
@@ -328,9 +486,40 @@ const appendMetadata = (
         ...(metadata.fetchedAt !== undefined ? { fetchedAt: metadata.fetchedAt } : {}),
       }
 
+/** Opens a store for the length of the scope: the `Storage` service's scoped constructor. */
+export const makeStorage: (
+  options: StorageOptions,
+) => Effect.Effect<StorageShape, OpenError, Scope.Scope> = make
+
 /** The Storage service over one store; the store closes when the layer's scope closes. */
-export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, StorageError> =>
+export const storageLayer = (options: StorageOptions): Layer.Layer<Storage, OpenError> =>
   Layer.effect(Storage, makeStorage(options))
+
+/**
+ * A store from the environment: the database file `MP_DB` (created when absent) under the
+ * memory budget `MP_MEMORY_LIMIT` (e.g. `2GB`; see `EngineOptions.memoryLimit`) if set.
+ */
+export const storageConfig: Config.Config<StorageOptions> = Config.all({
+  path: Config.NonEmptyString("MP_DB"),
+  memoryLimit: Config.option(
+    Config.schema(
+      Schema.String.check(Schema.makeFilter((text: string) => memoryLimitProblem(text) ?? true)),
+      "MP_MEMORY_LIMIT",
+    ),
+  ),
+}).pipe(
+  Config.map(({ path, memoryLimit }) => ({
+    mode: "file" as const,
+    path,
+    ...(Option.isSome(memoryLimit) ? { memoryLimit: memoryLimit.value } : {}),
+  })),
+)
+
+/** The Storage service over the store a `Config` describes (by default `storageConfig`). */
+export const storageLayerConfig = (
+  config: Config.Config<StorageOptions> = storageConfig,
+): Layer.Layer<Storage, OpenError | Config.ConfigError> =>
+  Layer.effect(Storage, Effect.flatMap(config, makeStorage))
 
 /** The files of a load as users know them, for messages. */
 const describeFiles = (files: ReadonlyArray<JsonlFile>): string => {

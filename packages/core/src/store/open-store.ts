@@ -8,6 +8,8 @@ import type {
   TableSchema,
   TableType,
 } from "../records.js"
+import type { JsonlLayout } from "../source.js"
+import { makeStorage, type StorageOptions } from "../storage/make-storage.js"
 import type {
   AppendResult,
   IngestOptions,
@@ -15,9 +17,7 @@ import type {
   SqlParam,
   StorageShape,
   TableSummaryColumn,
-} from "../Storage.js"
-import type { JsonlLayout } from "../source.js"
-import { makeStorage, type StorageOptions } from "../storage/makeStorage.js"
+} from "../storage.js"
 
 type Records<A> = AsyncIterable<A> | Iterable<A>
 type AppendOptions = IngestOptions & { readonly metadata?: Partial<TableMetadata> }
@@ -84,7 +84,6 @@ export interface Store {
     sql: string,
     params?: ReadonlyArray<SqlParam>,
   ) => AsyncIterable<ReadonlyArray<ReadonlyArray<unknown>>>
-  readonly execute: (sql: string, params?: ReadonlyArray<SqlParam>) => Promise<QueryResult>
   /** The Effect service itself, for callers that mix both styles. */
   readonly storage: StorageShape
   readonly close: () => Promise<void>
@@ -141,7 +140,6 @@ export const openStore = async (options: StorageOptions): Promise<Store> => {
     queryScalar: (sql, params) => run(s.queryScalar(sql, params)),
     queryColumns: (sql, params) => run(s.queryColumns(sql, params)),
     queryStream: (sql, params) => Stream.toAsyncIterable(s.queryStream(sql, params)),
-    execute: (sql, params) => run(s.execute(sql, params)),
     storage: s,
     close,
     [Symbol.asyncDispose]: close,

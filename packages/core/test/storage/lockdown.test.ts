@@ -1,46 +1,32 @@
 import { writeFileSync } from "node:fs"
 import { join } from "node:path"
-import { makeStorage, Storage, type StorageShape } from "@mixpanel-data/core"
 import { Effect, Stream } from "effect"
-import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { lockDownDatabase } from "../src/lockdown.js"
-import { removeDir, tempDir } from "./harness.js"
+import { beforeEach, describe, expect, it } from "vitest"
+import type { StorageShape } from "../../src/index.js"
+import { useTempDir, withStore } from "./helpers.js"
 
+const tempDir = useTempDir()
 let dir: string
 let spool: string
 
-beforeAll(() => {
+beforeEach(() => {
   dir = tempDir()
-  spool = tempDir("mp-server-spool-test-")
+  spool = tempDir()
   writeFileSync(join(spool, "chunk.jsonl"), '{"a":1}\n')
   writeFileSync(join(dir, "secret.txt"), "not for queries\n")
 })
 
-afterAll(() => {
-  removeDir(dir)
-  removeDir(spool)
-})
-
-/** The served instance after lockdown: what even an unguarded statement can reach. */
+/** A store locked down to its spool folder: what even an unguarded statement can reach. */
 const withLockedStorage = <A>(body: (storage: StorageShape) => Effect.Effect<A, unknown>) =>
-  Effect.runPromise(
-    Effect.scoped(
-      Effect.gen(function* () {
-        const storage = yield* makeStorage({
-          mode: "file",
-          path: join(dir, "data.duckdb"),
-          spoolDir: spool,
-        })
-        yield* lockDownDatabase(spool).pipe(Effect.provideService(Storage, storage))
-        return yield* body(storage)
-      }),
-    ),
+  withStore(
+    { mode: "file", path: join(dir, "data.duckdb"), spoolDir: spool, allowedDirectories: [spool] },
+    body,
   )
 
 const failure = (storage: StorageShape, sql: string) =>
   Effect.map(Effect.flip(storage.query(sql)), (error) => error.message)
 
-describe("database lockdown (the wall behind the SQL guard)", () => {
+describe("allowedDirectories (a served store's wall behind its SQL guard)", () => {
   it("refuses files outside the spool folder, ATTACH, COPY and re-enabling access", async () => {
     const messages = await withLockedStorage((storage) =>
       Effect.all([
