@@ -74,13 +74,23 @@ export const importEvents = (
     let inserted = 0
     let duplicates = 0
     let days = 0
-    const count = (result: PartResult) =>
+    /** Progress counts what the source planned: its files when it gives files, else days. */
+    const count = (result: PartResult, files?: ReadonlyArray<{ readonly origin?: string }>) =>
       Effect.gen(function* () {
         inserted += result.inserted
         duplicates += result.duplicates
         days += result.days.length
-        for (const [day, rows] of result.days) {
-          yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
+        // lines read are known once loaded: every line was kept or dropped as a copy
+        yield* reportProgress({ _tag: "Received", rows: inserted + duplicates, bytes: 0 })
+        if (files !== undefined) {
+          for (const [i, file] of files.entries()) {
+            const rows = i === files.length - 1 ? result.inserted : 0
+            yield* reportProgress({ _tag: "UnitDone", unit: file.origin ?? "file", rows })
+          }
+        } else {
+          for (const [day, rows] of result.days) {
+            yield* reportProgress({ _tag: "UnitDone", unit: day, rows })
+          }
         }
         yield* reportProgress({ _tag: "Stored", rows: inserted })
       })
@@ -109,11 +119,13 @@ export const importEvents = (
                       { write: () => "merge", fresh: false },
                       zone,
                     )
-              return Effect.flatMap(commit, count)
+              return Effect.flatMap(commit, (result) => count(result))
             }),
             Effect.onError(() => removeFiles(undated)),
           )
-        yield* Effect.flatMap(commitUndatedFiles(target, undated, zone), count)
+        yield* Effect.flatMap(commitUndatedFiles(target, undated, zone), (result) =>
+          count(result, undated),
+        )
       })
     const sameImport =
       state !== undefined &&
