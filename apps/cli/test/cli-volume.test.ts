@@ -16,7 +16,7 @@ const DAY = Date.UTC(2024, 3, 1)
 
 let dir: string
 let file: string
-const expected = { rows: 0, copies: 0 }
+const expected = { rows: 0, copies: 0, ties: 0 }
 
 const lineOf = (i: number, copy: boolean): string => {
   const odd = i % 50
@@ -47,6 +47,11 @@ beforeAll(async () => {
       // a redelivered copy with a later processing time
       batch.push(lineOf(i, true))
       expected.copies++
+    }
+    if (i % 1000 === 520) {
+      // a copy with the same processing time but other content: the later line wins
+      batch.push(lineOf(i, false).replace('"copy":false', '"copy":false,"tie":true'))
+      expected.ties++
     }
     if (batch.length >= 5000) {
       await write(`${batch.join("\n")}\n`)
@@ -80,6 +85,7 @@ describe("mp import at volume", () => {
         "query",
         `SELECT count(*)::INTEGER AS n,
            count(*) FILTER (WHERE (properties->>'$.copy')::BOOLEAN)::INTEGER AS later,
+           count(*) FILTER (WHERE (properties->>'$.tie')::BOOLEAN)::INTEGER AS ties,
            count(DISTINCT insert_id)::INTEGER AS ids,
            count(*) FILTER (WHERE properties->>'$.big' = '12345678901234567890')::INTEGER AS big
          FROM events`,
@@ -88,7 +94,13 @@ describe("mp import at volume", () => {
     )
     expect(counted.code).toBe(0)
     expect(JSON.parse(counted.stdout)).toEqual([
-      { n: expected.rows, later: expected.copies, ids: expected.rows, big: expected.rows },
+      {
+        n: expected.rows,
+        later: expected.copies,
+        ties: expected.ties,
+        ids: expected.rows,
+        big: expected.rows,
+      },
     ])
   }, 600_000)
 })

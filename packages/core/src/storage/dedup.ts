@@ -25,6 +25,10 @@ export const EVENT_VERSION_PATH = "$.mp_processing_time_ms"
 export const eventVersionSql = (properties = "properties") =>
   `TRY_CAST(json_extract_string(${properties}, ${literal(EVENT_VERSION_PATH)}) AS DOUBLE)`
 
+/** The winner among copies of an event first: the highest version (none loses), then the later line. */
+export const eventWinnerOrder = (version: string, line: string) =>
+  `${version} DESC NULLS LAST, ${line} DESC`
+
 /** Profiles: newest `last_seen` first, then the later row (`order`: arrival). */
 export const profileWinnerOrder = (order: string) => `last_seen DESC NULLS LAST, ${order} DESC`
 
@@ -71,7 +75,7 @@ export const dedupeAppendedEvents = (
              WHERE ${fresh} AND hash(${eventKeyList}) IN (
                SELECT hash(${eventKeyList}) FROM ${t} WHERE ${fresh} GROUP BY 1 HAVING count(*) > 1))
            QUALIFY row_number() OVER (PARTITION BY ${eventKeyList}
-             ORDER BY version DESC NULLS LAST, rowid_ DESC) > 1)`,
+             ORDER BY ${eventWinnerOrder("version", "rowid_")}) > 1)`,
       )
     }
     // a table empty before the load holds nothing older to collide with
@@ -114,3 +118,62 @@ export const appendedRange = (conn: DuckDBConnection, table: string, last: strin
       maxTime: (max as string | null) ?? null,
     }),
   )
+
+/**
+ * Deduplicates a staging table whose rows were inserted without keeping reading order (DuckDB
+ * then loads in parallel under a small budget), by the same rule: among copies of a key the
+ * highest version wins. Copies tied on the highest version that are the same event to the byte
+ * need no order (one stays); where tied copies differ, `lines` gives the reading position of
+ * the lines of those keys (a second, numbered read of the input: rare) and the later one wins.
+ * Returns the rows removed.
+ */
+export const dedupeUnorderedEvents = (
+  conn: DuckDBConnection,
+  table: string,
+  lines: (keyHashes: string) => string,
+): Effect.Effect<number, QueryError> =>
+  Effect.gen(function* () {
+    const t = ident(table)
+    const copies = ident(`_copies_${table}`)
+    const keyHash = `hash(${eventKeyList})`
+    const [distinct, rows] = yield* scalar(
+      conn,
+      `SELECT count(DISTINCT ${keyHash}), count(*) FROM ${t}`,
+    )
+    if (Number(distinct ?? 0) === Number(rows ?? 0)) return 0
+    return yield* Effect.gen(function* () {
+      yield* changedRows(
+        conn,
+        `CREATE TEMP TABLE ${copies} AS
+         SELECT rowid AS rowid_, ${eventKeyList}, ${keyHash} AS kh, hash(properties) AS ph,
+           ${eventVersionSql()} AS version, NULL::BIGINT AS line
+         FROM ${t} WHERE ${keyHash} IN (SELECT ${keyHash} FROM ${t} GROUP BY 1 HAVING count(*) > 1)`,
+      )
+      // keys whose best copies (tied on the highest version) are not all the same event
+      const [differ] = yield* scalar(
+        conn,
+        `SELECT count(*) FROM (
+           SELECT ${eventKeyList}, ph FROM temp.${copies}
+           QUALIFY rank() OVER (PARTITION BY ${eventKeyList} ORDER BY version DESC NULLS LAST) = 1
+         ) GROUP BY ${eventKeyList} HAVING count(DISTINCT ph) > 1 LIMIT 1`,
+      )
+      if (Number(differ ?? 0) > 0) {
+        const hashes = `SELECT DISTINCT kh FROM temp.${copies}`
+        yield* changedRows(
+          conn,
+          `UPDATE temp.${copies} c SET line = l.line FROM (
+             SELECT kh, ph, max(line) AS line FROM (${lines(hashes)}) GROUP BY kh, ph
+           ) l WHERE c.kh = l.kh AND c.ph = l.ph`,
+        )
+      }
+      return yield* changedRows(
+        conn,
+        `DELETE FROM ${t} WHERE rowid IN (
+           SELECT rowid_ FROM temp.${copies}
+           QUALIFY row_number() OVER (PARTITION BY ${eventKeyList}
+             ORDER BY ${eventWinnerOrder("version", "line")}, rowid_) > 1)`,
+      )
+    }).pipe(
+      Effect.ensuring(Effect.ignore(changedRows(conn, `DROP TABLE IF EXISTS temp.${copies}`))),
+    )
+  })

@@ -8,9 +8,11 @@ import type { AppendResult } from "../storage.js"
 import {
   appendedRange,
   dedupeAppendedEvents,
+  dedupeUnorderedEvents,
   EVENT_KEY,
   EVENT_VERSION_PATH,
   eventKeyList,
+  eventWinnerOrder,
   type FreshRange,
   lastRowid,
 } from "./dedup.js"
@@ -115,16 +117,16 @@ const rowsSql = (
     `${literal(propertiesKey.top)}: 'JSON'`,
   ]
   const columns = [...tops, propertiesKey.top].filter((k, i, all) => all.indexOf(k) === i)
-  const extra = `${withFilename ? ", filename" : ""}${ordinality ? ", ord" : ""}`
+  const extra = `${withFilename ? ", filename" : ""}${ordinality ? ", ord, run" : ""}`
   const source = `(${compressionRuns(files)
-    .map((run) => {
+    .map((run, index) => {
       const list = `[${run.map((file) => literal(file.path)).join(", ")}]`
       // said either way: DuckDB would otherwise go by the name (a plain `x.gz` fails)
       const compression = run[0]?.compression === "gzip" ? "gzip" : "uncompressed"
       const reader = `read_json(${list}, format = 'newline_delimited', columns = {${types.join(", ")}}, compression = '${compression}'${withFilename ? ", filename = true" : ""})`
       const named = columns.map(ident).join(", ")
       return ordinality
-        ? `SELECT * FROM ${reader} WITH ORDINALITY AS r(${named}${withFilename ? ", filename" : ""}, ord)`
+        ? `SELECT *, ${index}::BIGINT AS run FROM ${reader} WITH ORDINALITY AS r(${named}${withFilename ? ", filename" : ""}, ord)`
         : `SELECT * FROM ${reader}`
     })
     .join(" UNION ALL ")})`
@@ -368,7 +370,7 @@ const loadWithCopies = (
       conn,
       `CREATE TEMP TABLE ${best} AS SELECT * FROM temp.${staged}
        QUALIFY row_number() OVER (PARTITION BY ${eventKeyList}
-         ORDER BY version DESC NULLS LAST, ord DESC) = 1`,
+         ORDER BY ${eventWinnerOrder("version", "ord")}) = 1`,
     )
     const first = yield* Effect.catch(
       unordered(conn, changedRows(conn, insertSql(name, files, layout, events, `temp.${best}`))),
@@ -410,6 +412,21 @@ const checkAppended = (
   events: ReadonlyArray<string> | undefined,
 ): Effect.Effect<{ range: FreshRange; removed: number }, QueryError | InvalidRecord> =>
   Effect.gen(function* () {
+    yield* refuseMarked(conn, target, last, files, layout, events)
+    const range = yield* appendedRange(conn, target, last)
+    return { range, removed: yield* dedupeAppendedEvents(conn, target, last, range) }
+  })
+
+/** Fails with the first bad line, removing the load's rows, when any row is marked bad. */
+const refuseMarked = (
+  conn: DuckDBConnection,
+  target: string,
+  last: string,
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+): Effect.Effect<void, QueryError | InvalidRecord> =>
+  Effect.gen(function* () {
     const table = ident(target)
     const fresh = `rowid > ${last}::BIGINT`
     const [bad] = (yield* queryOn(
@@ -420,9 +437,24 @@ const checkAppended = (
       yield* runOn(conn, `DELETE FROM ${table} WHERE ${fresh}`)
       return yield* Effect.fail(yield* firstInvalid(conn, files, layout, events))
     }
-    const range = yield* appendedRange(conn, target, last)
-    return { range, removed: yield* dedupeAppendedEvents(conn, target, last, range) }
   })
+
+/**
+ * The reading position (`line`, increasing through the files in the order given) of every
+ * line whose key hash is among `keyHashes`, with its key hash (`kh`) and its properties' hash
+ * (`ph`) as stored: one numbered read of the input.
+ */
+const lineOrderSql = (
+  files: ReadonlyArray<JsonlFile>,
+  layout: JsonlLayout,
+  events: ReadonlyArray<string> | undefined,
+  keyHashes: string,
+) => `SELECT kh, ph, line FROM (
+    SELECT hash(coalesce(event_name, ''), coalesce(distinct_id, ''), event_time,
+        coalesce(insert_id, '')) AS kh,
+      hash(properties) AS ph, run * 1099511627776 + ord AS line
+    FROM (${rowsSql(files, layout, events, false, true)})
+  ) WHERE kh IN (${keyHashes})`
 
 /** What a load of `rows` lines kept, counted into `name`'s metadata. */
 const account = (
@@ -517,13 +549,22 @@ export const loadJsonlStaged = <E, R>(
       Effect.andThen(
         runOn(conn, createTableSql(staging, "events", false)),
         Effect.catch(
-          changedRows(conn, insertSql(staging, files, layout, events, undefined)),
+          unordered(conn, changedRows(conn, insertSql(staging, files, layout, events, undefined))),
           loadError(files),
         ),
       ),
     )
+    // inserted in parallel without reading order: the copies are ranked by version, and by the
+    // lines' own order (read again, numbered) only where tied copies differ
     const staged = yield* atomic((conn) =>
-      checkAppended(conn, staging, "-1", files, layout, events),
+      Effect.gen(function* () {
+        yield* refuseMarked(conn, staging, "-1", files, layout, events)
+        const range = yield* appendedRange(conn, staging, "-1")
+        const removed = yield* dedupeUnorderedEvents(conn, staging, (hashes) =>
+          lineOrderSql(files, layout, events, hashes),
+        )
+        return { range, removed }
+      }),
     )
     return yield* atomic((conn) =>
       Effect.gen(function* () {
