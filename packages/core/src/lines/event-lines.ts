@@ -19,7 +19,7 @@ export interface TimeOptions {
   readonly timeZone: string | undefined
 }
 
-const isObject = (value: unknown): value is Record<string, unknown> =>
+export const isObject = (value: unknown): value is Record<string, unknown> =>
   typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** True UTC epoch ms of an exported `properties.time` (0 when it is not a number). */
@@ -58,6 +58,12 @@ export const derivedInsertIdOf = (
     properties,
   )
 }
+
+/** The id every path gives an exported event: its own usable `$insert_id`, else the derived one. */
+export const insertIdOf = (
+  line: { readonly event?: unknown; readonly properties: Readonly<Record<string, unknown>> },
+  options: TimeOptions,
+): string => givenInsertId(line.properties) ?? derivedInsertIdOf(line, options)
 
 /** The top-level key a line gets when its own `$insert_id` is not usable. */
 export const DERIVED_INSERT_ID = "$derived_insert_id"

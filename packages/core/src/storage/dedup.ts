@@ -35,6 +35,17 @@ export const profileWinnerOrder = (order: string) => `last_seen DESC NULLS LAST,
 const scalar = (conn: DuckDBConnection, sql: string) =>
   Effect.map(queryOn(conn, sql), (r) => r.rows[0] ?? [])
 
+/**
+ * Whether the `rows` rows of `table` matching `where` may hold copies: distinct 64-bit key
+ * hashes equal to the row count prove they do not; a collision only sends rows through the
+ * exact ranking.
+ */
+const mayHoldCopies = (conn: DuckDBConnection, table: string, where: string, rows: number) =>
+  Effect.map(
+    scalar(conn, `SELECT count(DISTINCT hash(${eventKeyList})) FROM ${table} WHERE ${where}`),
+    ([distinct]) => Number(distinct ?? 0) !== rows,
+  )
+
 export interface FreshRange {
   /** Rows appended by this load (their rowids are above `last`). */
   readonly rows: number
@@ -60,13 +71,7 @@ export const dedupeAppendedEvents = (
     const t = ident(table)
     const fresh = `rowid > ${last}::BIGINT`
     let removed = 0
-    const [distinct] = yield* scalar(
-      conn,
-      `SELECT count(DISTINCT hash(${eventKeyList})) FROM ${t} WHERE ${fresh}`,
-    )
-    // distinct 64-bit key hashes equal to the row count prove there are no copies; a collision
-    // only sends rows through the exact ranking below
-    if (Number(distinct ?? 0) !== range.rows) {
+    if (yield* mayHoldCopies(conn, t, fresh, range.rows)) {
       removed += yield* changedRows(
         conn,
         `DELETE FROM ${t} WHERE rowid IN (
@@ -130,17 +135,14 @@ export const appendedRange = (conn: DuckDBConnection, table: string, last: strin
 export const dedupeUnorderedEvents = (
   conn: DuckDBConnection,
   table: string,
+  rows: number,
   lines: (keyHashes: string) => string,
 ): Effect.Effect<number, QueryError> =>
   Effect.gen(function* () {
     const t = ident(table)
     const copies = ident(`_copies_${table}`)
     const keyHash = `hash(${eventKeyList})`
-    const [distinct, rows] = yield* scalar(
-      conn,
-      `SELECT count(DISTINCT ${keyHash}), count(*) FROM ${t}`,
-    )
-    if (Number(distinct ?? 0) === Number(rows ?? 0)) return 0
+    if (!(yield* mayHoldCopies(conn, t, "true", rows))) return 0
     return yield* Effect.gen(function* () {
       yield* changedRows(
         conn,

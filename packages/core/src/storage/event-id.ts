@@ -1,5 +1,5 @@
 import { type DuckDBConnection, DuckDBScalarFunction, VARCHAR } from "@duckdb/node-api"
-import { derivedInsertIdOf, givenInsertId, type TimeUnit } from "../lines/event-lines.js"
+import { insertIdOf, isObject, type TimeUnit } from "../lines/event-lines.js"
 import { literal } from "./names.js"
 
 /**
@@ -12,9 +12,6 @@ import { literal } from "./names.js"
  * thread, in vectors.
  */
 export const EVENT_INSERT_ID_FUNCTION = "mp_event_insert_id"
-
-const isObject = (value: unknown): value is Record<string, unknown> =>
-  typeof value === "object" && value !== null && !Array.isArray(value)
 
 /** The id of one line; null when its properties are not a JSON object (the load refuses it). */
 const insertIdOfLine = (
@@ -30,12 +27,9 @@ const insertIdOfLine = (
     return null
   }
   if (!isObject(properties)) return null
-  return (
-    givenInsertId(properties) ??
-    derivedInsertIdOf(
-      { event: event ?? undefined, properties },
-      { timeUnit, timeZone: zone === "" ? undefined : zone },
-    )
+  return insertIdOf(
+    { event: event ?? undefined, properties },
+    { timeUnit, timeZone: zone === "" ? undefined : zone },
   )
 }
 

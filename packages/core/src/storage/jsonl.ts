@@ -560,7 +560,7 @@ export const loadJsonlStaged = <E, R>(
       Effect.gen(function* () {
         yield* refuseMarked(conn, staging, "-1", files, layout, events)
         const range = yield* appendedRange(conn, staging, "-1")
-        const removed = yield* dedupeUnorderedEvents(conn, staging, (hashes) =>
+        const removed = yield* dedupeUnorderedEvents(conn, staging, range.rows, (hashes) =>
           lineOrderSql(files, layout, events, hashes),
         )
         return { range, removed }
