@@ -35,17 +35,15 @@ export interface JsonlLayout {
   /** `auto`: at or above 1e11 milliseconds, else seconds (files of either kind). */
   readonly timeUnit: "s" | "ms" | "auto"
   readonly distinctId: string
-  /**
-   * Tried in order; the first present wins. Sources put the derived id (`EventLines` adds it
-   * exactly to lines whose own `$insert_id` is not usable) before the line's own.
-   */
+  /** Tried in order; the first present (and not empty) wins. */
   readonly insertId: ReadonlyArray<string>
   readonly properties: string
   /** IANA zone when `time` is local wall-clock seconds (legacy projects); UTC when absent. */
   readonly timeZone?: string
   /**
-   * Lines as they came (a user's file read in place): the loader gives a line whose own
-   * `$insert_id` (the one `insertId` path) is not usable the id `EventLines` would derive.
+   * Lines as they came (a spooled day, a user's file read in place): the loader gives a line
+   * whose own `$insert_id` (the one `insertId` path) is not usable the derived id, by the one
+   * rule every path follows (`insertIdOf`).
    */
   readonly deriveInsertId?: boolean
 }
@@ -55,11 +53,7 @@ export interface JsonlFile {
   readonly path: string
   /** The day (`day 2024-05-01`) or file name a bad line's error names; the path when absent. */
   readonly origin?: string
-  /** The later copies of event keys, split off by `EventLines` (`copies`), when any. */
-  readonly copies?: string
-  /** Lines in `copies` (counts what a load drops as copies). */
-  readonly copyRows?: number
-  /** Event lines in `path` and `copies` together, when known (makes the duplicate count exact). */
+  /** Event lines in `path`, when known (makes the duplicate count exact). */
   readonly rows?: number
   /** `gzip` when the file is compressed, whatever its name. */
   readonly compression?: "gzip"
@@ -95,13 +89,6 @@ export type EventPart =
       readonly compression?: "gzip"
       /** What users call the input (a file name): load errors name it with the line. */
       readonly origin?: string
-      /**
-       * The later copies of event keys, split off while spooling (`EventLines` `copies`): the
-       * load then needs one parse and no deletes. Deleted with `path`.
-       */
-      readonly copies?: string
-      /** Lines in `copies` (`rows` counts both files). */
-      readonly copyRows?: number
       /** Only these event names (all when absent). */
       readonly events?: ReadonlyArray<string>
     }

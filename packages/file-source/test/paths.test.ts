@@ -18,7 +18,7 @@ const tempDir = useTempDir()
 
 /**
  * The same export lines through every path: a file import, the fetch path (the export body
- * through the line checker into spooled files, then the native loader, as `mp fetch` does),
+ * through the body checker into a spooled day, then the native loader, as `mp fetch` does),
  * and the library's record stream. Odd `$insert_id` values never fail a load and give the same
  * id everywhere; copies keep the same winner everywhere.
  */
@@ -66,10 +66,9 @@ describe("every ingest path gives the same rows", () => {
     const file = join(dir, "export.jsonl")
     writeFileSync(file, `${lines.join("\n")}\n`)
 
-    // the fetch path: the body through the export line checker, copies split off
+    // the fetch path: the body through the export body checker into a spooled day
     const spool = join(dir, "day.jsonl")
-    const copies = join(dir, "day.copies.jsonl")
-    const checker = new ExportLines({ derive: true, timeUnit: "ms", timeZone: undefined, copies })
+    const checker = new ExportLines()
     await pipeline(createReadStream(file), checker, createWriteStream(spool))
 
     const out = await Effect.runPromise(
@@ -80,7 +79,7 @@ describe("every ingest path gives the same rows", () => {
           yield* s.createEventsTable("fetched", Stream.empty, meta())
           yield* s.loadEventsJsonl(
             "fetched",
-            [{ path: spool, copies, copyRows: checker.copyRows, rows: checker.rows }],
+            [{ path: spool, rows: checker.rows }],
             exportLayout(undefined),
           )
           const records = lines.map(
@@ -96,7 +95,7 @@ describe("every ingest path gives the same rows", () => {
         storageLayer({ mode: "memory" }),
       ),
     )
-    expect(checker.copyRows).toBeGreaterThan(0)
+    expect(checker.rows).toBe(lines.length)
     expect(out.fetched).toEqual(out.imported)
     expect(out.records).toEqual(out.imported)
     const byV = new Map(out.imported.map((r) => [r.v, r.insert_id]))
@@ -120,7 +119,7 @@ describe("every ingest path gives the same rows", () => {
     const file = join(dir, "big.jsonl")
     writeFileSync(file, body)
     const spool = join(dir, "day.jsonl")
-    const checker = new ExportLines({ derive: true, timeUnit: "ms", timeZone: undefined })
+    const checker = new ExportLines()
     await pipeline(createReadStream(file), checker, createWriteStream(spool))
     const out = await Effect.runPromise(
       Effect.provide(

@@ -9,7 +9,6 @@ import {
   exportLineLayout,
   IncompleteExport,
   type JsonlLayout,
-  jsonlPartOf,
   type ProfileRecord,
   type ProfilesRequest,
   reportProgress,
@@ -87,11 +86,7 @@ export const makeMixpanelSource = (
     const layout = exportLayout(timeZone)
 
     /** Every requested day spooled whole, in completion order; leftovers deleted on exit. */
-    const spooledDays = (
-      request: EventsRequest,
-      derive: boolean,
-      splitCopies = false,
-    ): Stream.Stream<SpooledDay, SourceError> =>
+    const spooledDays = (request: EventsRequest): Stream.Stream<SpooledDay, SourceError> =>
       Stream.unwrap(
         Effect.gen(function* () {
           const days = yield* checkEventsRequest(request).pipe(
@@ -122,7 +117,7 @@ export const makeMixpanelSource = (
               Effect.runForkWith(context)(reportProgress({ _tag: "Received", rows, bytes }))
             }
           }
-          const options = { spoolDir, timeZone, derive, splitCopies, pending, onProgress }
+          const options = { spoolDir, pending, onProgress }
           return Stream.fromIterable(days).pipe(
             Stream.mapEffect(
               (day) =>
@@ -131,12 +126,7 @@ export const makeMixpanelSource = (
                 ),
               { concurrency: resolved.workers, unordered: true },
             ),
-            Stream.tap((spooled) =>
-              Effect.sync(() => {
-                pending.delete(spooled.path)
-                if (spooled.copies !== undefined) pending.delete(spooled.copies)
-              }),
-            ),
+            Stream.tap((spooled) => Effect.sync(() => pending.delete(spooled.path))),
             Stream.ensuring(
               Effect.suspend(() => removeAll(pending)).pipe(
                 Effect.ensuring(Effect.sync(() => active.delete(pending))),
@@ -147,8 +137,17 @@ export const makeMixpanelSource = (
       )
 
     const events = (request: EventsRequest): Stream.Stream<EventPart, SourceError> =>
-      spooledDays(request, true, true).pipe(
-        Stream.map((d): EventPart => jsonlPartOf(d, d.day, layout)),
+      spooledDays(request).pipe(
+        Stream.map(
+          (d): EventPart => ({
+            _tag: "JsonlPart",
+            day: d.day,
+            path: d.path,
+            layout,
+            rows: d.rows,
+            bytes: d.bytes,
+          }),
+        ),
       )
 
     const readThenDelete = <A>(d: SpooledDay, f: (line: string) => A | null) =>
@@ -157,14 +156,14 @@ export const makeMixpanelSource = (
     const transformOptions = { timeUnit: "ms" as const, timeZone }
 
     const eventRecords = (request: EventsRequest): Stream.Stream<EventRecord, SourceError> =>
-      spooledDays(request, true).pipe(
+      spooledDays(request).pipe(
         Stream.flatMap((d) =>
           readThenDelete(d, (line) => toEventRecord(JSON.parse(line), transformOptions)),
         ),
       )
 
     const exportLines = (request: EventsRequest): Stream.Stream<string, SourceError> =>
-      spooledDays(request, false).pipe(Stream.flatMap((d) => readThenDelete(d, (line) => line)))
+      spooledDays(request).pipe(Stream.flatMap((d) => readThenDelete(d, (line) => line)))
 
     const engage = makeEngage(api, queryScheduler, timeZone)
     const discovery = makeDiscovery(api, queryScheduler)

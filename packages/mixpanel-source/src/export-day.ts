@@ -4,36 +4,33 @@ import { join } from "node:path"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { createGunzip } from "node:zlib"
-import {
-  copiesPathFor,
-  type EventsRequest,
-  IncompleteExport,
-  type SourceError,
-  type SpooledLines,
-} from "@mixpanel-data/core"
+import { type EventsRequest, IncompleteExport, type SourceError } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import type { Api } from "./api.js"
 import { describeCause, SOURCE } from "./errors.js"
 import { ExportLines, IncompleteBody } from "./export-lines.js"
 import { type Scheduler, Transient } from "./scheduler.js"
 
-export interface SpooledDay extends SpooledLines {
+/** One whole day of export lines on disk, exactly as Mixpanel sent them (gunzipped). */
+export interface SpooledDay {
   readonly day: string
+  readonly path: string
+  /** Event lines in the file (blank lines aside). */
+  readonly rows: number
+  readonly bytes: number
 }
 
 export interface SpoolOptions {
   readonly spoolDir: string
-  readonly timeZone: string | undefined
-  /** Add `$derived_insert_id` to lines lacking `$insert_id`; off for raw passthrough. */
-  readonly derive: boolean
-  /** Split later copies of event keys into a second file, for storage's loader. */
-  readonly splitCopies: boolean
   /** Files written and not yet handed on: deleted by whoever owns the set on failure. */
   readonly pending: Set<string>
   readonly onProgress: (rows: number, bytes: number) => void
 }
 
 let sequence = 0
+
+/** Gunzip output pieces: fewer, larger chunks through the checker and the file. */
+const GUNZIP_CHUNK = 256 << 10
 
 const exportParams = (request: EventsRequest, day: string) => ({
   from_date: day,
@@ -65,7 +62,8 @@ const isDiskError = (error: unknown): boolean => {
 }
 
 /**
- * One day of `/api/2.0/export`, gzipped, streamed through the line checker into a JSONL file.
+ * One day of `/api/2.0/export`, gzipped, gunzipped off the main thread and streamed through the
+ * body checker into a JSONL file, byte for byte as sent (DuckDB parses it once, on load).
  * The whole day is one request: any failure deletes the partial file and the scheduler asks
  * for the whole day again. Succeeds only with a complete day on disk.
  */
@@ -90,15 +88,7 @@ export const spoolDay = (
       `mp-export-${day}-${process.pid}-${++sequence}-${Date.now().toString(36)}.jsonl`,
     )
     options.pending.add(path)
-    const copies = options.splitCopies ? copiesPathFor(path) : undefined
-    if (copies !== undefined) options.pending.add(copies)
-    const lines = new ExportLines({
-      derive: options.derive,
-      timeUnit: "ms",
-      timeZone: options.timeZone,
-      onProgress: options.onProgress,
-      ...(copies !== undefined ? { copies } : {}),
-    })
+    const lines = new ExportLines({ onProgress: options.onProgress })
     const encoding = (response.headers.get("content-encoding") ?? "").toLowerCase()
     const body = response.body
     const written = Effect.tryPromise({
@@ -110,7 +100,7 @@ export const spoolDay = (
         }
         const source = Readable.fromWeb(body as never)
         if (encoding.includes("gzip")) {
-          await pipeline(source, createGunzip(), lines, out, { signal })
+          await pipeline(source, createGunzip({ chunkSize: GUNZIP_CHUNK }), lines, out, { signal })
         } else {
           await pipeline(source, lines, out, { signal })
         }
@@ -133,17 +123,10 @@ export const spoolDay = (
     })
     yield* written.pipe(
       Effect.onExit((exit) =>
-        exit._tag === "Success"
-          ? Effect.void
-          : Effect.andThen(
-              removeFile(path, options.pending),
-              copies === undefined ? Effect.void : removeFile(copies, options.pending),
-            ),
+        exit._tag === "Success" ? Effect.void : removeFile(path, options.pending),
       ),
     )
-    // a day without copies has no second file left
-    if (copies !== undefined && lines.copyRows === 0) options.pending.delete(copies)
-    return { day, ...lines.spooled(path) }
+    return { day, path, rows: lines.rows, bytes: lines.bytes }
   })
   return scheduler
     .run(`export ${day}`, attempt)

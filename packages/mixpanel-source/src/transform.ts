@@ -1,8 +1,6 @@
 import {
-  DERIVED_INSERT_ID,
-  derivedInsertIdOf,
   type EventRecord,
-  givenInsertId,
+  insertIdOf,
   type ProfileRecord,
   type TimeOptions,
   trueTimeMs,
@@ -26,14 +24,11 @@ const distinctIdOf = (properties: Record<string, unknown>): string => {
 export const toEventRecord = (line: unknown, options: TransformOptions): EventRecord | null => {
   if (!isObject(line) || typeof line.event !== "string" || !isObject(line.properties)) return null
   const properties = line.properties
-  const derived = line[DERIVED_INSERT_ID]
   return {
     eventName: line.event,
     time: new Date(trueTimeMs(properties.time, options)),
     distinctId: distinctIdOf(properties),
-    insertId:
-      givenInsertId(properties) ??
-      (typeof derived === "string" ? derived : derivedInsertIdOf(line, options)),
+    insertId: insertIdOf({ event: line.event, properties }, options),
     properties,
   }
 }

@@ -1,7 +1,7 @@
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
-import { type EventPart, type SourceError, trueTimeMs } from "@mixpanel-data/core"
+import { type EventPart, insertIdOf, type SourceError, trueTimeMs } from "@mixpanel-data/core"
 import { eventChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Redacted, Stream } from "effect"
 import { afterAll, beforeAll } from "vitest"
@@ -73,15 +73,12 @@ interface Key {
  * What storage keeps of the parts, computed independently of it: every line keyed on
  * Mixpanel's 4-tuple (true UTC ms, `$insert_id` or the derived id), highest version wins.
  */
-/**
- * A spooled part's lines in their original order: a line split off as a later copy sits in the
- * copies file at the place its blank stands in the main one.
- */
+/** A spooled part's lines, as Mixpanel sent them. */
 export const partLines = (part: EventPart): Array<string> => {
   if (part._tag !== "JsonlPart") throw new Error("expected spooled parts")
-  const main = readFileSync(part.path, "utf8").split("\n")
-  const copies = part.copies === undefined ? [] : readFileSync(part.copies, "utf8").split("\n")
-  return main.map((line, i) => (line !== "" ? line : (copies[i] ?? ""))).filter((l) => l !== "")
+  return readFileSync(part.path, "utf8")
+    .split("\n")
+    .filter((l) => l.trim() !== "")
 }
 
 export const partsTruth = (parts: ReadonlyArray<EventPart>, timeZone?: string) => {
@@ -96,7 +93,7 @@ export const partsTruth = (parts: ReadonlyArray<EventPart>, timeZone?: string) =
         eventName: row.event,
         distinctId: String(p.distinct_id),
         timeMs: trueTimeMs(p.time, { timeUnit: "ms", timeZone }),
-        insertId: p.$insert_id ?? row.$derived_insert_id,
+        insertId: insertIdOf(row, { timeUnit: "ms", timeZone }),
         version: p.mp_processing_time_ms ?? 0,
       }
       const id = `${key.eventName}\u001f${key.distinctId}\u001f${key.timeMs}\u001f${key.insertId}`
@@ -116,6 +113,6 @@ export const collectParts = (
 export const deleteParts = (parts: ReadonlyArray<EventPart>) => {
   for (const part of parts) {
     if (part._tag !== "JsonlPart") continue
-    for (const path of [part.path, part.copies]) if (path) rmSync(path, { force: true })
+    rmSync(part.path, { force: true })
   }
 }

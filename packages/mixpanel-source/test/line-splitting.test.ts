@@ -7,8 +7,15 @@ import { ExportLines, IncompleteBody, toEventRecord } from "../src/index.js"
 
 const options = { timeUnit: "ms" as const, timeZone: undefined }
 
-/** Runs a body, cut into the given chunks, through the export line checker. */
+/** Runs a body, cut into the given chunks, through the export body checker. */
 const run = async (chunks: ReadonlyArray<Buffer>, gzip: boolean): Promise<string> => {
+  return (await check(chunks, gzip)).text
+}
+
+const check = async (
+  chunks: ReadonlyArray<Buffer>,
+  gzip: boolean,
+): Promise<{ text: string; rows: number }> => {
   const out: Array<Buffer> = []
   const sink = new Writable({
     write(chunk, _enc, cb) {
@@ -16,10 +23,10 @@ const run = async (chunks: ReadonlyArray<Buffer>, gzip: boolean): Promise<string
       cb()
     },
   })
-  const lines = new ExportLines({ ...options, derive: true })
+  const lines = new ExportLines()
   if (gzip) await pipeline(Readable.from(chunks), createGunzip(), lines, sink)
   else await pipeline(Readable.from(chunks), lines, sink)
-  return Buffer.concat(out).toString("utf8")
+  return { text: Buffer.concat(out).toString("utf8"), rows: lines.rows }
 }
 
 const cut = (body: Buffer, points: ReadonlyArray<number>): Array<Buffer> => {
@@ -65,7 +72,10 @@ describe("export body splitting", () => {
         async (events, points, gzip, finalNewline) => {
           const text = events.map((e) => JSON.stringify(e)).join("\n") + (finalNewline ? "\n" : "")
           const body = gzip ? gzipSync(Buffer.from(text)) : Buffer.from(text)
-          const expected = records(await run([body], gzip))
+          const whole = await check([body], gzip)
+          expect(whole.text).toBe(text)
+          expect(whole.rows).toBe(events.length)
+          const expected = records(whole.text)
           const actual = records(await run(cut(body, points), gzip))
           expect(actual).toEqual(expected)
           expect(actual).toHaveLength(events.length)
@@ -80,14 +90,15 @@ describe("export body splitting", () => {
     )
   })
 
-  it("adds the same derived id to a line without $insert_id, leaving the line intact", async () => {
+  it("passes the body on byte for byte and counts its lines, blank lines aside", async () => {
     const line = JSON.stringify({ event: "A", properties: { time: 1, distinct_id: "u", k: [1] } })
-    const a = await run([Buffer.from(`${line}\n`)], false)
-    const b = await run([Buffer.from(line.slice(0, 7)), Buffer.from(`${line.slice(7)}\n`)], false)
-    expect(a).toBe(b)
-    const parsed = JSON.parse(a)
-    expect(parsed.properties).toEqual({ time: 1, distinct_id: "u", k: [1] })
-    expect(parsed.$derived_insert_id).toMatch(/^[0-9a-f]{32}$/)
+    const body = `${line}\n\n  \r\n${line}\r\n${line}`
+    for (let cutAt = 0; cutAt <= body.length; cutAt += 7) {
+      const chunks = [Buffer.from(body.slice(0, cutAt)), Buffer.from(body.slice(cutAt))]
+      const out = await check(chunks, false)
+      expect(out.text).toBe(body)
+      expect(out.rows).toBe(3)
+    }
   })
 
   const failure = async (chunks: ReadonlyArray<Buffer>, gzip: boolean) => {
@@ -118,5 +129,19 @@ describe("export body splitting", () => {
     expect(await failure([gz.subarray(0, gz.length - 8)], true)).toMatch(/^error: unexpected end/)
     expect(await failure([gz.subarray(0, gz.length >> 1)], true)).not.toBe("complete")
     expect(await failure([Buffer.from(text)], false)).toBe("complete")
+  })
+
+  it("tells `terminated early` and a foreign line whatever the chunks", async () => {
+    const ok = JSON.stringify({ event: "E", properties: { time: 1, distinct_id: "u" } })
+    const ended = Buffer.from(`${ok}\nterminated early\n`)
+    for (let cutAt = 0; cutAt <= ended.length; cutAt++) {
+      const chunks = [ended.subarray(0, cutAt), ended.subarray(cutAt)]
+      expect(await failure(chunks, false)).toMatch(/ended with `terminated early`/)
+    }
+    expect(await failure([Buffer.from(`${ok}\n<html>oops</html>\n${ok}\n`)], false)).toMatch(
+      /unexpected line "<html>oops<\/html>"/,
+    )
+    // a last line without its newline that parses is whole
+    expect(await failure([Buffer.from(`${ok}\n${ok}`)], false)).toBe("complete")
   })
 })

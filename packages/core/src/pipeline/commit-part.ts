@@ -80,7 +80,6 @@ const fileOf = (p: JsonlPart): JsonlFile => ({
     : p.day !== null
       ? { origin: `day ${p.day}` }
       : {}),
-  ...(p.copies !== undefined ? { copies: p.copies, copyRows: p.copyRows ?? 0 } : {}),
   ...(p.rows !== undefined ? { rows: p.rows } : {}),
   ...(p.compression !== undefined ? { compression: p.compression } : {}),
 })
@@ -103,9 +102,7 @@ export const removeFiles = (parts: Iterable<EventPart>): Effect.Effect<void> =>
     Promise.all(
       [...parts].flatMap((p) =>
         p._tag === "JsonlPart" && p.inPlace !== true
-          ? [p.path, ...(p.copies ? [p.copies] : [])].map((path) =>
-              rm(path, { force: true }).catch(() => undefined),
-            )
+          ? [rm(p.path, { force: true }).catch(() => undefined)]
           : [],
       ),
     ),

@@ -83,10 +83,27 @@ export const dedupeAppendedEvents = (
              ORDER BY ${eventWinnerOrder("version", "rowid_")}) > 1)`,
       )
     }
+    return removed + (yield* dropStoredCopies(conn, table, last, range))
+  })
+
+/**
+ * Deletes the rows a load just appended to `table` (rowid above `last`) whose event the table
+ * held before: an append never rewrites a stored event. Looks only at the load's time range.
+ * Returns the rows removed.
+ */
+export const dropStoredCopies = (
+  conn: DuckDBConnection,
+  table: string,
+  last: string,
+  range: FreshRange,
+): Effect.Effect<number, QueryError> =>
+  Effect.gen(function* () {
+    const t = ident(table)
+    const fresh = `rowid > ${last}::BIGINT`
     // a table empty before the load holds nothing older to collide with
-    if (last !== "-1" && range.minTime !== null && range.maxTime !== null) {
+    if (range.rows > 0 && last !== "-1" && range.minTime !== null && range.maxTime !== null) {
       const between = "event_time BETWEEN ?::TIMESTAMP AND ?::TIMESTAMP"
-      removed += yield* changedRows(
+      return yield* changedRows(
         conn,
         `DELETE FROM ${t} WHERE rowid IN (
            SELECT n.rowid_ FROM (
@@ -99,7 +116,7 @@ export const dedupeAppendedEvents = (
         [range.minTime, range.maxTime, range.minTime, range.maxTime],
       )
     }
-    return removed
+    return 0
   })
 
 /** The highest rowid of `table` (as text; `-1` when empty): rows appended after lie above. */
@@ -125,9 +142,9 @@ export const appendedRange = (conn: DuckDBConnection, table: string, last: strin
   )
 
 /**
- * Deduplicates a staging table whose rows were inserted without keeping reading order (DuckDB
- * then loads in parallel under a small budget), by the same rule: among copies of a key the
- * highest version wins. Copies tied on the highest version that are the same event to the byte
+ * Deduplicates the rows of `table` matching `fresh` (a staging table's all, `true`; a load's
+ * own, by rowid), inserted without keeping reading order (DuckDB then loads in parallel under a
+ * small budget), by the same rule: among copies of a key the highest version wins. Copies tied on the highest version that are the same event to the byte
  * need no order (one stays); where tied copies differ, `lines` gives the reading position of
  * the lines of those keys (a second, numbered read of the input: rare) and the later one wins.
  * Returns the rows removed.
@@ -136,20 +153,22 @@ export const dedupeUnorderedEvents = (
   conn: DuckDBConnection,
   table: string,
   rows: number,
+  fresh: string,
   lines: (keyHashes: string) => string,
 ): Effect.Effect<number, QueryError> =>
   Effect.gen(function* () {
     const t = ident(table)
     const copies = ident(`_copies_${table}`)
     const keyHash = `hash(${eventKeyList})`
-    if (!(yield* mayHoldCopies(conn, t, "true", rows))) return 0
+    if (!(yield* mayHoldCopies(conn, t, fresh, rows))) return 0
     return yield* Effect.gen(function* () {
       yield* changedRows(
         conn,
         `CREATE TEMP TABLE ${copies} AS
          SELECT rowid AS rowid_, ${eventKeyList}, ${keyHash} AS kh, hash(properties) AS ph,
            ${eventVersionSql()} AS version, NULL::BIGINT AS line
-         FROM ${t} WHERE ${keyHash} IN (SELECT ${keyHash} FROM ${t} GROUP BY 1 HAVING count(*) > 1)`,
+         FROM ${t} WHERE ${fresh} AND ${keyHash} IN (
+           SELECT ${keyHash} FROM ${t} WHERE ${fresh} GROUP BY 1 HAVING count(*) > 1)`,
       )
       // keys whose best copies (tied on the highest version) are not all the same event
       const [differ] = yield* scalar(

@@ -7,12 +7,9 @@ import type { JsonlFile, JsonlLayout } from "../source.js"
 import type { AppendResult } from "../storage.js"
 import {
   appendedRange,
-  dedupeAppendedEvents,
   dedupeUnorderedEvents,
-  EVENT_KEY,
+  dropStoredCopies,
   EVENT_VERSION_PATH,
-  eventKeyList,
-  eventWinnerOrder,
   type FreshRange,
   lastRowid,
 } from "./dedup.js"
@@ -172,30 +169,14 @@ const columnsSql = (t: string) => {
     coalesce(${t}.distinct_id, ''), coalesce(${t}.insert_id, ''), ${t}.properties`
 }
 
-const sameKey = (a: string, b: string) =>
-  EVENT_KEY.map((column) => `${a}.${column} = ${b}.${column}`).join(" AND ")
-
-/**
- * The INSERT of the first lines. With copies split off (`winners`: the best copy of each key
- * among them), a first line whose key has a copy lands only if it beats the best copy: a
- * higher version (the copy, later, wins a tie, and a line without a version loses). Written as
- * a LEFT JOIN on the key: an anti join with the version test in its condition runs 4× slower.
- */
+/** The INSERT of every line, each parsed once. */
 const insertSql = (
   name: string,
   files: ReadonlyArray<JsonlFile>,
   layout: JsonlLayout,
   events: ReadonlyArray<string> | undefined,
-  winners: string | undefined,
 ) => `INSERT INTO ${ident(name)}
-  SELECT ${columnsSql("a")} FROM (${rowsSql(files, layout, events, false, false)}) a
-  ${
-    winners === undefined
-      ? ""
-      : `LEFT JOIN (SELECT ${eventKeyList}, version AS best, true AS copied FROM ${winners}) w
-    ON ${sameKey("a", "w")}
-    WHERE w.copied IS NULL OR (a.version IS NOT NULL AND (w.best IS NULL OR a.version > w.best))`
-  }`
+  SELECT ${columnsSql("a")} FROM (${rowsSql(files, layout, events, false, false)}) a`
 
 /**
  * The 1-based line of `path` holding its `k`-th non-blank line: DuckDB's reader skips blank
@@ -330,8 +311,9 @@ const loadError =
   }
 
 /**
- * Runs a big INSERT without keeping its rows in reading order (DuckDB then needs less memory
- * and time). Only where order does not decide a winner: first lines, whose copies went aside.
+ * Runs a big INSERT without keeping its rows in reading order (DuckDB then reads in parallel,
+ * with less memory and time). The copies it leaves are ranked by `dedupeUnorderedEvents`,
+ * which reads the lines' order again only where it decides.
  */
 const unordered = <A, E>(conn: DuckDBConnection, insert: Effect.Effect<A, E>) =>
   Effect.acquireUseRelease(
@@ -339,83 +321,6 @@ const unordered = <A, E>(conn: DuckDBConnection, insert: Effect.Effect<A, E>) =>
     () => insert,
     () => Effect.ignore(runOn(conn, "RESET preserve_insertion_order")),
   )
-
-/**
- * Loads first lines and their split-off copies without deleting anything: the copies (few) go
- * to a temporary table where the best of each key is found; the first lines land unless that
- * copy beats them; then the best copies land unless a first line of theirs already did.
- * Returns the rows written.
- */
-const loadWithCopies = (
-  conn: DuckDBConnection,
-  name: string,
-  files: ReadonlyArray<JsonlFile>,
-  copies: ReadonlyArray<JsonlFile>,
-  layout: JsonlLayout,
-  events: ReadonlyArray<string> | undefined,
-  last: string,
-): Effect.Effect<number, QueryError | InvalidRecord> => {
-  const staged = ident(`_copies_${name}_${Math.random().toString(16).slice(2, 10)}`)
-  const best = ident(`_best_${name}_${Math.random().toString(16).slice(2, 10)}`)
-  return Effect.gen(function* () {
-    yield* Effect.catch(
-      runOn(conn, `CREATE TEMP TABLE ${staged} AS ${rowsSql(copies, layout, events, false, true)}`),
-      loadError(copies),
-    )
-    const [bad] = (yield* queryOn(conn, `SELECT count(*) FROM temp.${staged} WHERE ${invalidSql}`))
-      .rows[0] ?? [0]
-    if (Number(bad) > 0)
-      return yield* Effect.fail(yield* firstInvalid(conn, copies, layout, events))
-    yield* runOn(
-      conn,
-      `CREATE TEMP TABLE ${best} AS SELECT * FROM temp.${staged}
-       QUALIFY row_number() OVER (PARTITION BY ${eventKeyList}
-         ORDER BY ${eventWinnerOrder("version", "ord")}) = 1`,
-    )
-    const first = yield* Effect.catch(
-      unordered(conn, changedRows(conn, insertSql(name, files, layout, events, `temp.${best}`))),
-      loadError(files),
-    )
-    const later = yield* changedRows(
-      conn,
-      `INSERT INTO ${ident(name)} SELECT ${columnsSql("w")} FROM temp.${best} w
-       ANTI JOIN (
-         SELECT ${eventKeyList} FROM ${ident(name)}
-         WHERE rowid > ${last}::BIGINT AND hash(${eventKeyList}) IN (
-           SELECT hash(${eventKeyList}) FROM temp.${best})
-       ) a ON ${sameKey("a", "w")}`,
-    )
-    return first + later
-  }).pipe(
-    Effect.ensuring(
-      Effect.ignore(
-        Effect.andThen(
-          runOn(conn, `DROP TABLE IF EXISTS temp.${staged}`),
-          runOn(conn, `DROP TABLE IF EXISTS temp.${best}`),
-        ),
-      ),
-    ),
-  )
-}
-
-/**
- * The rows a load just appended to `target` (rowid above `last`): refused with the first bad
- * line if any is marked, else deduplicated by the one rule. Returns their range and the rows
- * removed.
- */
-const checkAppended = (
-  conn: DuckDBConnection,
-  target: string,
-  last: string,
-  files: ReadonlyArray<JsonlFile>,
-  layout: JsonlLayout,
-  events: ReadonlyArray<string> | undefined,
-): Effect.Effect<{ range: FreshRange; removed: number }, QueryError | InvalidRecord> =>
-  Effect.gen(function* () {
-    yield* refuseMarked(conn, target, last, files, layout, events)
-    const range = yield* appendedRange(conn, target, last)
-    return { range, removed: yield* dedupeAppendedEvents(conn, target, last, range) }
-  })
 
 /** Fails with the first bad line, removing the load's rows, when any row is marked bad. */
 const refuseMarked = (
@@ -469,11 +374,10 @@ const account = (
 ): Effect.Effect<AppendResult, QueryError> =>
   Effect.gen(function* () {
     const inserted = rows - removed
-    // exact when every line is counted and none filtered out; else each split-off copy counts
-    const splitOff = files.reduce((n, f) => n + (f.copyRows ?? 0), 0)
+    // exact when every line is counted and none filtered out
     const counted = files.every((f) => f.rows !== undefined) && (events ?? []).length === 0
     const lines = files.reduce((n, f) => n + (f.rows ?? 0), 0)
-    const duplicates = counted ? lines - inserted : removed + splitOff
+    const duplicates = counted ? lines - inserted : removed
     yield* widenMetadata(conn, name, {
       added: inserted,
       fromDate: metadata?.fromDate ?? day(range.minTime),
@@ -488,9 +392,10 @@ const account = (
   })
 
 /**
- * Loads JSONL files (plain or gzip) natively: one INSERT parses each line once, straight into
- * the table, in line order (files in the order given), within the caller's transaction; then
- * the one deduplication rule (`dedup.ts`) removes the copies. A line missing a key field lands
+ * Loads JSONL files (plain or gzip) natively within the caller's transaction: one parallel
+ * INSERT parses each line once, straight into the table; then the one deduplication rule
+ * (`dedup.ts`) removes the copies among the new rows (the later line, files in the order given,
+ * deciding ties) and the new rows whose event the table held. A line missing a key field lands
  * with an impossible time, is found after, and fails the load naming its file (or day) and line
  * with every row of the load removed, so nothing is left behind even if the caller commits.
  */
@@ -505,18 +410,18 @@ export const loadJsonl = (
   Effect.gen(function* () {
     if (files.length === 0) return { inserted: 0, duplicates: 0 }
     const last = yield* lastRowid(conn, name)
-    const copies = files.flatMap((f) =>
-      f.copies === undefined ? [] : [{ path: f.copies, ...(f.origin ? { origin: f.origin } : {}) }],
+    const rows = yield* Effect.catch(
+      unordered(conn, changedRows(conn, insertSql(name, files, layout, events))),
+      loadError(files),
     )
-    const rows =
-      copies.length === 0
-        ? yield* Effect.catch(
-            changedRows(conn, insertSql(name, files, layout, events, undefined)),
-            loadError(files),
-          )
-        : yield* loadWithCopies(conn, name, files, copies, layout, events, last)
     if (rows === 0) return { inserted: 0, duplicates: 0 }
-    const { range, removed } = yield* checkAppended(conn, name, last, files, layout, events)
+    yield* refuseMarked(conn, name, last, files, layout, events)
+    const range = yield* appendedRange(conn, name, last)
+    const fresh = `rowid > ${last}::BIGINT`
+    const removed =
+      (yield* dedupeUnorderedEvents(conn, name, range.rows, fresh, (hashes) =>
+        lineOrderSql(files, layout, events, hashes),
+      )) + (yield* dropStoredCopies(conn, name, last, range))
     return yield* account(conn, name, rows, removed, range, files, events, metadata)
   })
 
@@ -549,7 +454,7 @@ export const loadJsonlStaged = <E, R>(
       Effect.andThen(
         runOn(conn, createTableSql(staging, "events", false)),
         Effect.catch(
-          unordered(conn, changedRows(conn, insertSql(staging, files, layout, events, undefined))),
+          unordered(conn, changedRows(conn, insertSql(staging, files, layout, events))),
           loadError(files),
         ),
       ),
@@ -560,7 +465,7 @@ export const loadJsonlStaged = <E, R>(
       Effect.gen(function* () {
         yield* refuseMarked(conn, staging, "-1", files, layout, events)
         const range = yield* appendedRange(conn, staging, "-1")
-        const removed = yield* dedupeUnorderedEvents(conn, staging, range.rows, (hashes) =>
+        const removed = yield* dedupeUnorderedEvents(conn, staging, range.rows, "true", (hashes) =>
           lineOrderSql(files, layout, events, hashes),
         )
         return { range, removed }
@@ -577,7 +482,7 @@ export const loadJsonlStaged = <E, R>(
           // the table filled meanwhile: the rows are copied in, and its own events win
           const last = yield* lastRowid(conn, name)
           yield* runOn(conn, `INSERT INTO ${ident(name)} SELECT * FROM ${ident(staging)}`)
-          removed += yield* dedupeAppendedEvents(conn, name, last, staged.range)
+          removed += yield* dropStoredCopies(conn, name, last, staged.range)
         }
         const result = yield* account(
           conn,

@@ -254,7 +254,7 @@ export const make = (
               new TableTypeMismatch({ table: name, expected: "events", actual }),
             )
           }
-          const staged = !(yield* writer.held) && files.every((f) => f.copies === undefined)
+          const staged = !(yield* writer.held)
           // the writer held throughout: no other write comes between the staged transactions
           return yield* writer.with((conn) =>
             Effect.scoped(
