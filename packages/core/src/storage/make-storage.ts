@@ -325,6 +325,16 @@ export const make = (
         return { type, ...recorded }
       })
 
+    /** Stored rows were deleted: checkpoints merge row groups again (see `NativeResources`). */
+    const wantVacuum = (conn: DuckDBConnection) =>
+      resources.vacuumWanted
+        ? Effect.void
+        : Effect.tap(runOn(conn, "RESET GLOBAL max_vacuum_tasks"), () =>
+            Effect.sync(() => {
+              resources.vacuumWanted = true
+            }),
+          )
+
     const commitDays = <A, E, R>(
       name: string,
       load: Effect.Effect<A, E, R>,
@@ -339,6 +349,7 @@ export const make = (
             for (const day of days.replace ?? []) {
               deleted += yield* deleteDay(conn, name, day, days.zone)
             }
+            if (deleted > 0) yield* wantVacuum(conn)
             const loaded = yield* load
             yield* subtractRows(conn, name, deleted)
             if (typeof days.record !== "function") {

@@ -52,6 +52,19 @@ export class NativeResources {
   spoolDir: string | undefined
   /** The budget the user set, if any (see `EngineOptions.memoryLimit`). */
   memoryLimit: string | undefined
+  /**
+   * Stored rows were deleted (days replaced): checkpoints merge row groups again, so the space
+   * of the deleted rows comes back.
+   *
+   * A writer opens with DuckDB's row-group vacuum off. Left on, every checkpoint after a load
+   * into a table that already held rows rewrites the partly filled row groups each parallel
+   * INSERT leaves, the new rows in practice: measured on 3 loads of 251k export lines under
+   * 192 MB, 4.74 s with it and 3.49 s without; in a whole `mp fetch` of 1.35M events over 10
+   * days, 16.3 s against 12.1 s. Appends then leave partly filled row groups (a little more
+   * metadata, no lost space), while rows deleted from shared row groups would stay on disk: a
+   * session that deletes stored rows turns the vacuum back on from then on.
+   */
+  vacuumWanted = false
 
   closeConnection(conn: DuckDBConnection): void {
     if (!this.connections.delete(conn)) return
@@ -132,6 +145,8 @@ const openInstance = (
           ...(readOnly ? { access_mode: "READ_ONLY" } : {}),
           ...(engine.memoryLimit ? { memory_limit: engine.memoryLimit } : {}),
           ...(tempDirectory ? { temp_directory: tempDirectory } : {}),
+          // a writer appends without merging row groups at checkpoints (see `NativeResources`)
+          ...(readOnly ? {} : { max_vacuum_tasks: "0" }),
         }
         resources.instance = await DuckDBInstance.create(path, options)
       },
