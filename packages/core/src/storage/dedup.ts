@@ -152,23 +152,29 @@ export const appendedRange = (conn: DuckDBConnection, table: string, last: strin
 export const dedupeUnorderedEvents = (
   conn: DuckDBConnection,
   table: string,
-  rows: number,
   fresh: string,
   lines: (keyHashes: string) => string,
 ): Effect.Effect<number, QueryError> =>
   Effect.gen(function* () {
     const t = ident(table)
     const copies = ident(`_copies_${table}`)
+    const repeated = ident(`_repeated_${table}`)
     const keyHash = `hash(${eventKeyList})`
-    if (!(yield* mayHoldCopies(conn, t, fresh, rows))) return 0
     return yield* Effect.gen(function* () {
+      // the key hashes that repeat (none: no copies, proved in one pass); a collision only
+      // sends rows through the exact ranking below
+      const found = yield* changedRows(
+        conn,
+        `CREATE TEMP TABLE ${repeated} AS SELECT kh FROM (
+           SELECT ${keyHash} AS kh FROM ${t} WHERE ${fresh}) GROUP BY kh HAVING count(*) > 1`,
+      )
+      if (found === 0) return 0
       yield* changedRows(
         conn,
         `CREATE TEMP TABLE ${copies} AS
          SELECT rowid AS rowid_, ${eventKeyList}, ${keyHash} AS kh, hash(properties) AS ph,
            ${eventVersionSql()} AS version, NULL::BIGINT AS line
-         FROM ${t} WHERE ${fresh} AND ${keyHash} IN (
-           SELECT ${keyHash} FROM ${t} WHERE ${fresh} GROUP BY 1 HAVING count(*) > 1)`,
+         FROM ${t} WHERE ${fresh} AND ${keyHash} IN (SELECT kh FROM temp.${repeated})`,
       )
       // keys whose best copies (tied on the highest version) are not all the same event
       const [differ] = yield* scalar(
@@ -195,6 +201,13 @@ export const dedupeUnorderedEvents = (
              ORDER BY ${eventWinnerOrder("version", "line")}, rowid_) > 1)`,
       )
     }).pipe(
-      Effect.ensuring(Effect.ignore(changedRows(conn, `DROP TABLE IF EXISTS temp.${copies}`))),
+      Effect.ensuring(
+        Effect.ignore(
+          Effect.andThen(
+            changedRows(conn, `DROP TABLE IF EXISTS temp.${copies}`),
+            changedRows(conn, `DROP TABLE IF EXISTS temp.${repeated}`),
+          ),
+        ),
+      ),
     )
   })

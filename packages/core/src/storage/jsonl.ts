@@ -419,7 +419,7 @@ export const loadJsonl = (
     const range = yield* appendedRange(conn, name, last)
     const fresh = `rowid > ${last}::BIGINT`
     const removed =
-      (yield* dedupeUnorderedEvents(conn, name, range.rows, fresh, (hashes) =>
+      (yield* dedupeUnorderedEvents(conn, name, fresh, (hashes) =>
         lineOrderSql(files, layout, events, hashes),
       )) + (yield* dropStoredCopies(conn, name, last, range))
     return yield* account(conn, name, rows, removed, range, files, events, metadata)
@@ -465,7 +465,7 @@ export const loadJsonlStaged = <E, R>(
       Effect.gen(function* () {
         yield* refuseMarked(conn, staging, "-1", files, layout, events)
         const range = yield* appendedRange(conn, staging, "-1")
-        const removed = yield* dedupeUnorderedEvents(conn, staging, range.rows, "true", (hashes) =>
+        const removed = yield* dedupeUnorderedEvents(conn, staging, "true", (hashes) =>
           lineOrderSql(files, layout, events, hashes),
         )
         return { range, removed }
