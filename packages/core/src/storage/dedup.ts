@@ -144,10 +144,10 @@ export const appendedRange = (conn: DuckDBConnection, table: string, last: strin
 /**
  * Deduplicates the rows of `table` matching `fresh` (a staging table's all, `true`; a load's
  * own, by rowid), inserted without keeping reading order (DuckDB then loads in parallel under a
- * small budget), by the same rule: among copies of a key the highest version wins. Copies tied on the highest version that are the same event to the byte
- * need no order (one stays); where tied copies differ, `lines` gives the reading position of
- * the lines of those keys (a second, numbered read of the input: rare) and the later one wins.
- * Returns the rows removed.
+ * small budget), by the same rule: among copies of a key the highest version wins. Copies tied
+ * on the highest version that are the same event to the byte need no order (one stays); where
+ * tied copies differ, `lines` gives the reading position of the lines of those keys (a second,
+ * numbered read of the input: rare) and the later one wins. Returns the rows removed.
  */
 export const dedupeUnorderedEvents = (
   conn: DuckDBConnection,
