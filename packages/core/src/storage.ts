@@ -237,9 +237,9 @@ export interface StorageShape {
    * Loads a JSONL file of events (layout says where each column lives) into an events table,
    * natively in DuckDB, deduplicated on (event, distinct_id, time, insert_id) against itself
    * and the table by the one rule (`storage/dedup.ts`). Used by the pipeline for spooled days
-   * and files, under the memory budget. Joins an enclosing `commitDays`; outside one, files
-   * without split-off copies load through a staging table of their own (see `jsonl.ts`), and
-   * `commit` runs in the transaction that makes the rows visible. Metadata widens like an
+   * and files, under the memory budget. Joins an enclosing `commitDays`; outside one, the files
+   * load through a staging table of their own (see `jsonl.ts`), and `commit` runs in the
+   * transaction that makes the rows visible. Metadata widens like an
    * append. A bad line fails the load naming its file (or day) and line, leaving nothing.
    * A file given as a bare path is gzip when named `.gz`; a `JsonlFile` says so itself.
    */
@@ -279,6 +279,22 @@ export interface StorageShape {
     load: Effect.Effect<A, E, R>,
     days: DaysCommit<A>,
   ) => Effect.Effect<CommittedDays<A>, WriteError | E, R>
+  /**
+   * Commits whole days loaded from JSONL files (the pipeline's spooled days), parsed once and
+   * deduplicated by the one rule in a staging table of their own, then in one transaction: the
+   * `replace` days emptied, the rows moved in, each recorded day put in the manifest with the
+   * rows it now holds. Until that transaction the table is as it was; a failure leaves nothing.
+   */
+  readonly commitJsonlDays: (
+    name: string,
+    files: ReadonlyArray<string | JsonlFile>,
+    layout: JsonlLayout,
+    days: DaysCommit<AppendResult>,
+    options?: LoadJsonlOptions,
+  ) => Effect.Effect<
+    CommittedDays<AppendResult>,
+    WriteError | TableNotFound | TableTypeMismatch | InvalidRecord
+  >
   /**
    * Records in the manifest every day (in `zone`) holding rows between two instants, with the
    * rows it holds; inside a load's `commit` it joins the transaction that commits the load.

@@ -46,6 +46,20 @@ export const commitDays = (
     const metadata = { metadata: { fromDate: sorted[0]!, toDate: sorted[sorted.length - 1]! } }
     const files = parts.filter((p): p is DatedPart & JsonlPart => p._tag === "JsonlPart")
     const records = parts.filter((p) => p._tag === "RecordsPart")
+    const replace = writes.fresh ? [] : days.filter((day) => writes.write(day) === "replace")
+    const groups = byLayout(files)
+    if (records.length === 0 && groups.length === 1) {
+      // one source's spooled days: staged, so the open transaction deletes none of its rows
+      const group = groups[0]!
+      const committed = yield* storage.commitJsonlDays(
+        table,
+        group.map(fileOf),
+        group[0]!.layout,
+        { zone, replace, record: days },
+        { ...metadata, ...(group[0]!.events ? { events: group[0]!.events } : {}) },
+      )
+      return { days: committed.days, ...committed.loaded }
+    }
     const load = Effect.gen(function* () {
       let inserted = 0
       let duplicates = 0
@@ -53,7 +67,7 @@ export const commitDays = (
         inserted += loaded.inserted
         duplicates += loaded.duplicates
       }
-      for (const group of byLayout(files)) {
+      for (const group of groups) {
         add(
           yield* storage.loadEventsJsonl(table, group.map(fileOf), group[0]!.layout, {
             ...metadata,
@@ -67,7 +81,6 @@ export const commitDays = (
       }
       return { inserted, duplicates }
     })
-    const replace = writes.fresh ? [] : days.filter((day) => writes.write(day) === "replace")
     const committed = yield* storage.commitDays(table, load, { zone, replace, record: days })
     return { days: committed.days, ...committed.loaded }
   }).pipe(Effect.ensuring(removeFiles(parts)))

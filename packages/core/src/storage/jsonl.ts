@@ -431,12 +431,13 @@ export type Atomic = <A, E, R>(
 ) => Effect.Effect<A, E | QueryError, R>
 
 /**
- * Loads JSONL files (no split-off copies) through a staging table of their own, in three short
- * transactions: the lines go in (in line order, one parse each); the staged copies are removed
- * (a delete of committed rows costs little, where deleting rows of the open transaction
- * rewrites them all at commit); the rows move into `name`, which the staging table replaces
- * when it is empty (a rename: nothing copied), with `commit` in that last transaction. Until
- * then `name` is as it was; a staging table left by a crash is dropped when the store opens.
+ * Loads JSONL files through a staging table of their own, in three short transactions: the
+ * lines go in (in parallel, one parse each); the staged copies are removed (a delete of
+ * committed rows costs little, where deleting rows of the open transaction makes DuckDB write
+ * them all again at commit: 1M lines with 1% copies, 10.4 s against 7.8 s staged); the rows
+ * move into `name`, which the staging table replaces when it is empty (a rename: nothing
+ * copied), with `before` first and `commit` last in that transaction. Until then `name` is as
+ * it was; a staging table left by a crash is dropped when the store opens.
  */
 export const loadJsonlStaged = <E, R>(
   atomic: Atomic,
@@ -446,6 +447,7 @@ export const loadJsonlStaged = <E, R>(
   layout: JsonlLayout,
   events: ReadonlyArray<string> | undefined,
   metadata: AppendMetadata | undefined,
+  before: (conn: DuckDBConnection) => Effect.Effect<void, QueryError>,
   commit: (result: AppendResult) => Effect.Effect<void, E, R>,
 ): Effect.Effect<AppendResult, QueryError | InvalidRecord | E, R> =>
   Effect.gen(function* () {
@@ -473,6 +475,7 @@ export const loadJsonlStaged = <E, R>(
     )
     return yield* atomic((conn) =>
       Effect.gen(function* () {
+        yield* before(conn)
         let removed = staged.removed
         const [held] = (yield* queryOn(conn, `SELECT count(*) FROM ${ident(name)}`)).rows[0] ?? [0]
         if (Number(held) === 0) {

@@ -236,6 +236,7 @@ export const make = (
       given: ReadonlyArray<string | JsonlFile>,
       layout: JsonlLayout,
       options?: LoadJsonlOptions<E, R>,
+      before: (conn: DuckDBConnection) => Effect.Effect<void, QueryError> = () => Effect.void,
     ): Effect.Effect<AppendResult, LoadError | E, R> =>
       Effect.suspend(() => {
         // a bare path is told by its name; the loader never leaves it to DuckDB's guess
@@ -269,12 +270,16 @@ export const make = (
                       layout,
                       options?.events,
                       metadata,
+                      before,
                       commit,
                     )
                   : writer.atomic((conn) =>
-                      Effect.tap(
-                        loadJsonl(conn, name, files, layout, options?.events, metadata),
-                        commit,
+                      Effect.andThen(
+                        before(conn),
+                        Effect.tap(
+                          loadJsonl(conn, name, files, layout, options?.events, metadata),
+                          commit,
+                        ),
                       ),
                     ),
               ),
@@ -345,24 +350,68 @@ export const make = (
         yield* ensureWritable
         return yield* writer.atomic((conn) =>
           Effect.gen(function* () {
-            let deleted = 0
-            for (const day of days.replace ?? []) {
-              deleted += yield* deleteDay(conn, name, day, days.zone)
-            }
-            if (deleted > 0) yield* wantVacuum(conn)
+            const deleted = yield* emptyDays(conn, name, days)
             const loaded = yield* load
             yield* subtractRows(conn, name, deleted)
-            if (typeof days.record !== "function") {
-              return { loaded, days: yield* recordDays(conn, name, days.record, days.zone) }
-            }
-            const span = days.record(loaded)
-            return {
-              loaded,
-              days: span ? yield* recordSpan(conn, name, span, days.zone) : [],
-            }
+            return { loaded, days: yield* recordOn(conn, name, days, loaded) }
           }),
         )
       }).pipe(Effect.mapError(budgetError(resources, `writing ${name}`)))
+
+    /** The recorded days of a commit, with the rows each now holds. */
+    const recordOn = <A>(conn: DuckDBConnection, name: string, days: DaysCommit<A>, loaded: A) =>
+      Effect.gen(function* () {
+        if (typeof days.record !== "function") {
+          return yield* recordDays(conn, name, days.record, days.zone)
+        }
+        const span = days.record(loaded)
+        return span ? yield* recordSpan(conn, name, span, days.zone) : []
+      })
+
+    /** Empties the `replace` days of a commit; the rows deleted. */
+    const emptyDays = <A>(conn: DuckDBConnection, name: string, days: DaysCommit<A>) =>
+      Effect.gen(function* () {
+        let deleted = 0
+        for (const day of days.replace ?? []) {
+          deleted += yield* deleteDay(conn, name, day, days.zone)
+        }
+        if (deleted > 0) yield* wantVacuum(conn)
+        return deleted
+      })
+
+    const commitJsonlDays = (
+      name: string,
+      files: ReadonlyArray<string | JsonlFile>,
+      layout: JsonlLayout,
+      days: DaysCommit<AppendResult>,
+      options?: LoadJsonlOptions,
+    ): Effect.Effect<CommittedDays<AppendResult>, LoadError> =>
+      Effect.gen(function* () {
+        yield* validateTableName(name)
+        let deleted = 0
+        let recorded: ReadonlyArray<readonly [string, number]> = []
+        const loaded = yield* loadEventsJsonl(
+          name,
+          files,
+          layout,
+          {
+            ...(options?.events ? { events: options.events } : {}),
+            ...(options?.metadata ? { metadata: options.metadata } : {}),
+            commit: (loaded) =>
+              writer.with((conn) =>
+                Effect.gen(function* () {
+                  yield* subtractRows(conn, name, deleted)
+                  recorded = yield* recordOn(conn, name, days, loaded)
+                }),
+              ),
+          },
+          (conn) =>
+            Effect.map(emptyDays(conn, name, days), (rows) => {
+              deleted = rows
+            }),
+        )
+        return { loaded, days: recorded }
+      })
 
     const recordSpan = (
       conn: DuckDBConnection,
@@ -471,6 +520,7 @@ export const make = (
           ),
         ),
       commitDays,
+      commitJsonlDays,
       recordDays: (name, span, zone) => writing(name, (conn) => recordSpan(conn, name, span, zone)),
       replaceTable,
       countRows: (name) =>
