@@ -26,7 +26,8 @@ export const deriveInsertId = (
   timeMs: number,
   properties: Readonly<Record<string, unknown>>,
 ): string => {
-  const rest: Record<string, unknown> = {}
+  // no prototype: a property named `__proto__` (JSON.parse makes it an own key) stays a key
+  const rest: Record<string, unknown> = Object.create(null)
   for (const key of Object.keys(properties)) {
     if (!volatileKeys.has(key)) rest[key] = properties[key]
   }

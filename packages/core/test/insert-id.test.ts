@@ -34,5 +34,10 @@ describe("derived insert ids are pinned", () => {
         $insert_id: "",
       }),
     ).toBe("3faa1c9a014147a06180777b9f1dc4e6")
+    // a property named __proto__ (an own key once parsed) is part of the event like any other
+    const a = JSON.parse('{"__proto__":{"x":1}}') as Record<string, unknown>
+    const b = JSON.parse('{"__proto__":{"x":2}}') as Record<string, unknown>
+    expect(deriveInsertId("E", "u", 0, a)).not.toBe(deriveInsertId("E", "u", 0, b))
+    expect(deriveInsertId("E", "u", 0, a)).toBe("acc29aaedeb76f5be6da25eec39d501c")
   })
 })
