@@ -1,7 +1,7 @@
-import { deriveInsertId } from "@mixpanel-data/core"
 import { ChecksumAccumulator } from "./checksum.js"
 import type { Dataset } from "./dataset.js"
 import { dayEvents, daySlots, type SimEvent } from "./day-events.js"
+import { simDerivedInsertId } from "./derived-id.js"
 import { DateTimeValue, type Predicate, type WhereScope } from "./where.js"
 
 /** A filtered range of events, in project-calendar days. */
@@ -256,7 +256,7 @@ export function* exportChunks(
 
 /** The id a correct client keys an event on: its `$insert_id`, or the derived one. */
 export const truthInsertId = (ev: SimEvent, timeMs: number): string =>
-  ev.insertId ?? deriveInsertId(ev.name, ev.user.distinctId, timeMs, stableProperties(ev))
+  ev.insertId ?? simDerivedInsertId(ev.name, ev.user.distinctId, timeMs, stableProperties(ev))
 
 export interface Truth {
   readonly count: number

@@ -5,8 +5,10 @@ export {
   eventKey,
   profileChecksum,
 } from "./checksum.js"
+export { type ManualClock, manualClock, type SimClock } from "./clock.js"
 export { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
 export { dayEvents, type SimEvent } from "./day-events.js"
+export { simDerivedInsertId } from "./derived-id.js"
 export {
   type EventQuery,
   eventTruth,

@@ -1,7 +1,6 @@
 import { request } from "node:http"
 import { gunzipSync } from "node:zlib"
-import { deriveInsertId } from "@mixpanel-data/core"
-import { eventChecksum, type Simulator } from "../src/index.js"
+import { eventChecksum, type Simulator, simDerivedInsertId } from "../src/index.js"
 
 export const basic = (user: string, pass: string): string =>
   `Basic ${Buffer.from(`${user}:${pass}`).toString("base64")}`
@@ -94,7 +93,7 @@ export const naiveTruth = (lines: ReadonlyArray<Line>, toUtcMs: (time: number) =
     const timeMs = toUtcMs(l.properties.time)
     const insertId =
       l.properties.$insert_id ??
-      deriveInsertId(l.event, l.properties.distinct_id, timeMs, l.properties)
+      simDerivedInsertId(l.event, l.properties.distinct_id, timeMs, l.properties)
     const key = `${l.event}\u001f${l.properties.distinct_id}\u001f${timeMs}\u001f${insertId}`
     seen.set(key, { eventName: l.event, distinctId: l.properties.distinct_id, timeMs, insertId })
   }
