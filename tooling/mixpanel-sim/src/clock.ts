@@ -17,3 +17,20 @@ export const makeClock = (speed = 1): SimClock => {
     toRealMs: (simMs) => simMs / speed,
   }
 }
+
+/** A clock that moves only when told: rate-limit tests that never depend on real timing. */
+export interface ManualClock extends SimClock {
+  advance(ms: number): void
+}
+
+export const manualClock = (start = Date.UTC(2024, 5, 30)): ManualClock => {
+  let t = start
+  return {
+    speed: 1,
+    now: () => t,
+    toRealMs: (simMs) => simMs,
+    advance: (ms) => {
+      t += ms
+    },
+  }
+}

@@ -3,7 +3,7 @@ import type { Socket } from "node:net"
 import type { BehaviorSpec } from "./behaviors.js"
 import { parseBehaviors } from "./behaviors.js"
 import { profileChecksum } from "./checksum.js"
-import { makeClock } from "./clock.js"
+import { makeClock, type SimClock } from "./clock.js"
 import { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
 import { discoveryRoutes } from "./discovery.js"
 import { handleEngage } from "./engage.js"
@@ -41,6 +41,8 @@ export interface SimulatorOptions extends DatasetOptions {
   readonly limits?: LimitsOption | false
   /** Runs the rate-limit clock this many times faster than real time. */
   readonly clockSpeed?: number
+  /** The rate-limit clock itself (a `manualClock` in tests); `clockSpeed` is then ignored. */
+  readonly clock?: SimClock
   readonly faults?: FaultPlan
   /** `YYYY-MM-DD` in the project calendar; later `to_date`s are refused. Default: the real today. */
   readonly today?: string
@@ -181,7 +183,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     projectId: options.auth?.projectId ?? 1,
     apiSecret: options.auth?.apiSecret ?? options.auth?.secret ?? "sim-secret",
   }
-  const clock = makeClock(options.clockSpeed ?? 1)
+  const clock = options.clock ?? makeClock(options.clockSpeed ?? 1)
   const enforce = options.limits !== false
   const limitsOption = options.limits === false ? undefined : options.limits
   const limiters: Record<Family, FamilyLimiter> = {

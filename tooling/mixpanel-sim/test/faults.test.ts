@@ -1,6 +1,6 @@
 import { gunzipSync } from "node:zlib"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
-import { type FaultKind, type Simulator, startSimulator } from "../src/index.js"
+import { type FaultKind, manualClock, type Simulator, startSimulator } from "../src/index.js"
 import { engage, exportPath, raw } from "./helpers.js"
 
 let sim: Simulator
@@ -135,9 +135,12 @@ describe("limits", () => {
   })
 
   it("enforces 3 exports a second and the hourly budget, with Retry-After, on a fast clock", async () => {
+    // the limiter's clock moves only when the test says: no burst can straddle a real second
+    const clock = manualClock()
     const s = await startSimulator({
       users: 20,
       days: 2,
+      clock,
       limits: {
         export: { perHour: 5, perSecond: 3, concurrent: 100 },
         query: { perHour: 60, concurrent: 5 },
@@ -148,7 +151,7 @@ describe("limits", () => {
         Array.from({ length: 4 }, () => raw(s, exportPath({ ...day, limit: "1" }))),
       )
       expect(burst.map((r) => r.status).sort()).toEqual([200, 200, 200, 429])
-      await new Promise((r) => setTimeout(r, 1100))
+      clock.advance(1100)
       const more = await Promise.all(
         Array.from({ length: 3 }, () => raw(s, exportPath({ ...day, limit: "1" }))),
       )
@@ -159,10 +162,13 @@ describe("limits", () => {
     } finally {
       await s.close()
     }
+    // a clock 36,000 times faster than real time: an hour's wait is a tenth of a real second
+    const base = manualClock()
+    const fastClock = { ...base, speed: 36_000, toRealMs: (simMs: number) => simMs / 36_000 }
     const fast = await startSimulator({
       users: 20,
       days: 2,
-      clockSpeed: 36_000,
+      clock: fastClock,
       limits: { export: { perHour: 2, perSecond: 100, concurrent: 100 } },
     })
     try {
@@ -171,7 +177,7 @@ describe("limits", () => {
       const third = await raw(fast, exportPath({ ...day, limit: "1" }))
       expect(third.status).toBe(429)
       expect(third.headers["retry-after"]).toBe("1")
-      await new Promise((r) => setTimeout(r, 150))
+      base.advance(3_600_000 + 1)
       expect((await raw(fast, exportPath({ ...day, limit: "1" }))).status).toBe(200)
     } finally {
       await fast.close()
