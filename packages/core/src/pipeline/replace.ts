@@ -1,37 +1,18 @@
 import { Effect, Exit } from "effect"
-import { type StorageError, TableExists } from "../errors.js"
+import type { StorageError } from "../errors.js"
+import { REPLACING_PREFIX } from "../storage/names.js"
 import { Storage } from "../storage.js"
 
 /**
- * The table a replace builds before swapping it in. It has to be an ordinary table (storage
- * loads only into those), so it shows in listings, incomplete, while the replace runs.
+ * The table a replace builds before swapping it in: hidden, like every name starting with an
+ * underscore, so no reader sees a replace under way or cut off.
  */
-export const stagingTableFor = (table: string): string => `${table}__replacing`
+export const stagingTableFor = (table: string): string => `${REPLACING_PREFIX}${table}`
 
 const dropIfExists = (name: string): Effect.Effect<void, StorageError, Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
     if (yield* storage.tableExists(name)) yield* storage.dropTable(name)
-  })
-
-/**
- * Drops what a killed replace left behind. A staging table is always incomplete; a complete
- * table of that name is someone's data, and stops the replace instead.
- */
-const dropLeftover = (table: string, staging: string): Effect.Effect<void, StorageError, Storage> =>
-  Effect.gen(function* () {
-    const storage = yield* Storage
-    if (!(yield* storage.tableExists(staging))) return
-    const info = (yield* storage.listTables).find(
-      (t) => t.name.toLowerCase() === staging.toLowerCase(),
-    )
-    if (info?.complete === true) {
-      return yield* new TableExists({
-        table: staging,
-        hint: `Replacing "${table}" builds its new copy under this name. Rename or drop it first.`,
-      })
-    }
-    yield* storage.dropTable(staging)
   })
 
 /**
@@ -46,7 +27,8 @@ export const replaceTable = <E, R>(
 ): Effect.Effect<void, E | StorageError, R | Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
-    yield* dropLeftover(table, staging)
+    // what a killed replace left (the writer also drops it when it opens)
+    yield* dropIfExists(staging)
     yield* build.pipe(
       Effect.onExit((exit) =>
         Exit.isSuccess(exit) ? Effect.void : Effect.ignore(dropIfExists(staging)),

@@ -6,7 +6,7 @@ import type { QueryResult, TableSummaryColumn } from "../storage.js"
 import type { Readers } from "./connections.js"
 import { queryOn, rowsAsObjects } from "./duck.js"
 import { readMetadata } from "./metadata.js"
-import { ident, tableNameProblem, validateTableName } from "./names.js"
+import { ident, storedNameProblem, validateTableName } from "./names.js"
 import { catalogName } from "./tables.js"
 
 const columnPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
@@ -29,7 +29,7 @@ export const makeIntrospection = (readers: Readers) => {
     )
 
   const tableExists = (name: string): Effect.Effect<boolean, QueryError> =>
-    tableNameProblem(name) !== undefined
+    storedNameProblem(name) !== undefined
       ? Effect.succeed(false)
       : Effect.map(
           onReader((conn) => catalogName(conn, name)),

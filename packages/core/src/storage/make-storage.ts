@@ -52,7 +52,7 @@ import {
   renameRecords,
   subtractRows,
 } from "./manifest.js"
-import { ident, literal, validateTableName } from "./names.js"
+import { ident, literal, REPLACING_PREFIX, validateTableName } from "./names.js"
 import { openDatabase, type StorageOptions } from "./open.js"
 import { createTableSql, internalTablesSql, STAGING_PREFIX } from "./schema.js"
 import { openQuery, openText, streamQuery } from "./stream.js"
@@ -105,14 +105,17 @@ export const make = (
       yield* Effect.mapError(
         Effect.gen(function* () {
           for (const sql of internalTablesSql) yield* runOn(writer.conn, sql)
+          // what a load or a replace cut off by a crash left: never seen, dropped here
           const leftovers = yield* queryOn(
             writer.conn,
             `SELECT table_name FROM duckdb_tables()
-             WHERE database_name = current_database() AND starts_with(table_name, ?)`,
-            [STAGING_PREFIX],
+             WHERE database_name = current_database()
+               AND (starts_with(table_name, ?) OR starts_with(table_name, ?))`,
+            [STAGING_PREFIX, REPLACING_PREFIX],
           )
           for (const [table] of leftovers.rows) {
             yield* runOn(writer.conn, `DROP TABLE IF EXISTS ${ident(String(table))}`)
+            yield* forgetRecords(writer.conn, String(table))
           }
         }),
         (error) =>

@@ -11,8 +11,21 @@ export const tableNameProblem = (name: string): string | undefined => {
   return undefined
 }
 
+/**
+ * The table a replace builds before swapping it in (see `pipeline/replace.ts`): hidden from
+ * listings and readers like every name starting with an underscore, so a replace cut off
+ * leaves nothing a user sees; the writer drops such leftovers when it opens.
+ */
+export const REPLACING_PREFIX = "_replacing_"
+
+/** A name storage takes: a user's table, or the hidden table a replace of one builds. */
+export const storedNameProblem = (name: string): string | undefined =>
+  typeof name === "string" && name.startsWith(REPLACING_PREFIX)
+    ? tableNameProblem(name.slice(REPLACING_PREFIX.length))
+    : tableNameProblem(name)
+
 export const validateTableName = (name: string): Effect.Effect<string, InvalidTableName> => {
-  const reason = tableNameProblem(name)
+  const reason = storedNameProblem(name)
   return reason === undefined
     ? Effect.succeed(name)
     : Effect.fail(new InvalidTableName({ name, reason }))

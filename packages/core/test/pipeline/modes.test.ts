@@ -158,7 +158,7 @@ describe("fetchEvents modes", () => {
     expect(replaced.tables.map((t) => [t.name, t.complete])).toEqual([["ev", true]])
   })
 
-  it("replace clears what a killed replace left, but never a complete table in its way", async () => {
+  it("a replace builds out of sight and clears what a killed replace left", async () => {
     const dir = tempDir()
     const path = join(dir, "db.duckdb")
     const request = { from: "2024-03-01", to: "2024-03-02" }
@@ -168,21 +168,25 @@ describe("fetchEvents modes", () => {
     const out = await withDb(
       path,
       Effect.gen(function* () {
+        const storage = yield* Storage
         yield* fetchEvents({ source, table: "ev", request })
-        // What a replace killed mid-way leaves: an incomplete staging table.
-        yield* Effect.flip(fetchEvents({ source: failing, table: "ev__replacing", request }))
+        // what a replace killed mid-way leaves: its hidden, incomplete table
+        yield* Effect.flip(fetchEvents({ source: failing, table: "_replacing_ev", request }))
+        const leftover = {
+          listed: (yield* listing).map((t) => t.name),
+          exists: yield* storage.tableExists("_replacing_ev"),
+        }
         yield* fetchEvents({ source, table: "ev", request, mode: "replace" })
-        const afterLeftover = (yield* listing).map((t) => t.name)
-        yield* fetchEvents({ source, table: "ev__replacing", request })
-        const blocked = yield* Effect.flip(
-          fetchEvents({ source, table: "ev", request, mode: "replace" }),
-        )
-        return { afterLeftover, blocked, tables: (yield* listing).map((t) => t.name) }
+        return {
+          leftover,
+          after: (yield* listing).map((t) => t.name),
+          gone: !(yield* storage.tableExists("_replacing_ev")),
+        }
       }),
     )
-    expect(out.afterLeftover).toEqual(["ev"])
-    expect(out.blocked).toMatchObject({ _tag: "TableExists", table: "ev__replacing" })
-    expect(out.tables).toEqual(["ev", "ev__replacing"])
+    expect(out.leftover).toEqual({ listed: ["ev"], exists: true })
+    expect(out.after).toEqual(["ev"])
+    expect(out.gone).toBe(true)
   })
 
   it("lookback refetches the last days and replaces them (late events, changed copies)", async () => {
