@@ -17,15 +17,17 @@ export const removeStaleSpoolFolders = (base: string): Promise<void> =>
 
 /**
  * This source's own folder for spooled days, `<base>/mpd-spool-<pid>-<random>`, so that a
- * process killed outright leaves nothing a later start cannot recognise and remove. Created on
- * first use; when the scope closes (after unhanded files are deleted) it goes if empty. Files
- * already handed to a consumer stay theirs to delete.
+ * process killed outright leaves nothing a later start cannot recognise and remove (each
+ * source removes such leftovers as it starts, whether or not it then fetches a day). Created
+ * on first use; when the scope closes (after unhanded files are deleted) it goes if empty.
+ * Files already handed to a consumer stay theirs to delete.
  */
 export const makeSpoolFolder = (
   base: string,
 ): Effect.Effect<() => Promise<string>, never, Scope.Scope> =>
   Effect.gen(function* () {
     const path = join(base, `${PREFIX}${process.pid}-${Math.random().toString(36).slice(2, 10)}`)
+    yield* Effect.promise(() => removeStaleSpoolFolders(base))
     let created: Promise<string> | undefined
     yield* Effect.addFinalizer(() =>
       created === undefined
@@ -33,9 +35,7 @@ export const makeSpoolFolder = (
         : Effect.promise(() => rmdir(path).catch(() => undefined)),
     )
     return () => {
-      created ??= removeStaleSpoolFolders(base).then(() =>
-        mkdir(path, { recursive: true }).then(() => path),
-      )
+      created ??= mkdir(path, { recursive: true }).then(() => path)
       return created
     }
   })

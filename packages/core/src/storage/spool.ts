@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { Effect, type Scope } from "effect"
 import { StorageIOError } from "../errors.js"
+import { removeStaleEntries } from "../files/stale.js"
 import { errorMessage } from "./duck.js"
 import { literal } from "./names.js"
 
@@ -53,16 +54,25 @@ export const spoolSelectSql = (path: string, layout: SpoolLayout, maxLine: numbe
 const ioError = (operation: string, path: string, error: unknown) =>
   new StorageIOError({ operation, path, reason: errorMessage(error) })
 
-/** A temp folder for spool files, removed with everything in it when the scope closes. */
+/** `mixpanel-data-spool-<pid>-<random>`: a folder a later start can tell is orphaned. */
+const OWNED = /^mixpanel-data-spool-(\d+)-[0-9A-Za-z]+$/
+
+/**
+ * A temp folder for spool files, removed with everything in it when the scope closes; the
+ * folders of processes killed before they could clean up are removed first.
+ */
 export const spoolFolder = (
   parent: string = tmpdir(),
 ): Effect.Effect<string, StorageIOError, Scope.Scope> =>
-  Effect.acquireRelease(
-    Effect.try({
-      try: () => mkdtempSync(join(parent, "mixpanel-data-spool-")),
-      catch: (error) => ioError("create spool folder", parent, error),
-    }),
-    (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+  Effect.andThen(
+    Effect.promise(() => removeStaleEntries(parent, [OWNED])),
+    Effect.acquireRelease(
+      Effect.try({
+        try: () => mkdtempSync(join(parent, `mixpanel-data-spool-${process.pid}-`)),
+        catch: (error) => ioError("create spool folder", parent, error),
+      }),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+    ),
   )
 
 /** Bytes buffered in memory before one write. */
