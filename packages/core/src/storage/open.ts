@@ -4,6 +4,7 @@ import { dirname, join, resolve } from "node:path"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Effect, type Scope } from "effect"
 import { DatabaseLocked, DatabaseNotFound, StorageIOError } from "../errors.js"
+import { removeStaleEntries } from "../files/stale.js"
 import { errorMessage } from "./duck.js"
 import { registerSignalCleanup } from "./signals.js"
 
@@ -155,14 +156,36 @@ const openInstance = (
     () => Effect.sync(() => resources.closeAll()),
   )
 
-const ephemeralFolder = Effect.acquireRelease(
-  Effect.try({
-    try: () => mkdtempSync(join(tmpdir(), "mixpanel-data-")),
-    catch: (error) =>
-      new StorageIOError({ operation: "create temp folder", reason: errorMessage(error) }),
-  }),
-  (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
-)
+/** `mixpanel-data-<pid>-<random>`: a folder a later start can tell is orphaned. */
+const OWNED = /^mixpanel-data-(\d+)-[0-9A-Za-z]+$/
+
+/**
+ * The temp folder of a store that must not outlive its process (an ephemeral database, the
+ * spill of an in-memory one): removed when the scope closes, on exit, SIGINT and SIGTERM (the
+ * store closed first), and, after a SIGKILL, by the next store that opens one.
+ */
+const ephemeralFolder = (resources: NativeResources) =>
+  Effect.gen(function* () {
+    yield* Effect.promise(() => removeStaleEntries(tmpdir(), [OWNED]))
+    const dir = yield* Effect.acquireRelease(
+      Effect.try({
+        try: () => mkdtempSync(join(tmpdir(), `mixpanel-data-${process.pid}-`)),
+        catch: (error) =>
+          new StorageIOError({ operation: "create temp folder", reason: errorMessage(error) }),
+      }),
+      (dir) => Effect.sync(() => rmSync(dir, { recursive: true, force: true })),
+    )
+    yield* Effect.acquireRelease(
+      Effect.sync(() =>
+        registerSignalCleanup(() => {
+          resources.closeAll()
+          rmSync(dir, { recursive: true, force: true })
+        }),
+      ),
+      (unregister) => Effect.sync(unregister),
+    )
+    return dir
+  })
 
 /** Opens (or creates) the database for `options`; everything closes with the scope. */
 export const openDatabase = (
@@ -175,7 +198,7 @@ export const openDatabase = (
     switch (options.mode) {
       case "memory": {
         // an in-memory database has no file beside which to spill
-        const spill = options.tempDirectory ?? join(yield* ephemeralFolder, "spill")
+        const spill = options.tempDirectory ?? join(yield* ephemeralFolder(resources), "spill")
         yield* openInstance(":memory:", false, resources, options, spill)
         return { path: ":memory:", readOnly: false, resources }
       }
@@ -197,17 +220,8 @@ export const openDatabase = (
         return { path, readOnly, resources }
       }
       case "ephemeral": {
-        const dir = yield* ephemeralFolder
+        const dir = yield* ephemeralFolder(resources)
         const path = join(dir, "ephemeral.duckdb")
-        yield* Effect.acquireRelease(
-          Effect.sync(() =>
-            registerSignalCleanup(() => {
-              resources.closeAll()
-              rmSync(dir, { recursive: true, force: true })
-            }),
-          ),
-          (unregister) => Effect.sync(unregister),
-        )
         yield* openInstance(path, false, resources, options)
         return { path, readOnly: false, resources }
       }
