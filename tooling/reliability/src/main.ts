@@ -3,6 +3,7 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { startSimulator } from "@mixpanel-data/mixpanel-sim"
+import { cleanup } from "./cleanup.js"
 import { crashes } from "./crashes.js"
 import { type Part, seeded } from "./part.js"
 import { requireMp } from "./process.js"
@@ -21,7 +22,7 @@ const { values } = parseArgs({
   },
 })
 
-const parts: ReadonlyArray<Part> = [crashes(Number(values.runs))]
+const parts: ReadonlyArray<Part> = [crashes(Number(values.runs)), cleanup()]
 const chosen = values.only ? parts.filter((p) => values.only!.split(",").includes(p.id)) : parts
 
 const markdown = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
