@@ -5,6 +5,7 @@ import { parseArgs } from "node:util"
 import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { cleanup } from "./cleanup.js"
 import { crashes } from "./crashes.js"
+import { credentials } from "./credentials.js"
 import { type Part, seeded } from "./part.js"
 import { requireMp } from "./process.js"
 
@@ -22,7 +23,7 @@ const { values } = parseArgs({
   },
 })
 
-const parts: ReadonlyArray<Part> = [crashes(Number(values.runs)), cleanup()]
+const parts: ReadonlyArray<Part> = [crashes(Number(values.runs)), cleanup(), credentials()]
 const chosen = values.only ? parts.filter((p) => values.only!.split(",").includes(p.id)) : parts
 
 const markdown = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
