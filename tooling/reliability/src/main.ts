@@ -8,22 +8,29 @@ import { crashes } from "./crashes.js"
 import { credentials } from "./credentials.js"
 import { type Part, seeded } from "./part.js"
 import { requireMp } from "./process.js"
+import { volume } from "./volume.js"
 
 /**
  * `pnpm test:reliability`: the product's promises as figures. Each part runs its seeded
  * scenarios against the bundled CLI and the simulator, prints its table, and the run fails on
  * any scenario that does not end exactly as it must. Flags: `--only R2`, `--runs N` (per mode),
- * `--seed N`.
+ * `--seed N`, `--volume N` (events in R7's day).
  */
 const { values } = parseArgs({
   options: {
     only: { type: "string" },
     runs: { type: "string", default: "5" },
     seed: { type: "string", default: "20261130" },
+    volume: { type: "string", default: "500000" },
   },
 })
 
-const parts: ReadonlyArray<Part> = [crashes(Number(values.runs)), cleanup(), credentials()]
+const parts: ReadonlyArray<Part> = [
+  crashes(Number(values.runs)),
+  cleanup(),
+  credentials(),
+  volume(Number(values.volume)),
+]
 const chosen = values.only ? parts.filter((p) => values.only!.split(",").includes(p.id)) : parts
 
 const markdown = (header: ReadonlyArray<string>, rows: ReadonlyArray<ReadonlyArray<unknown>>) =>
