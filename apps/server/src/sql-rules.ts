@@ -29,6 +29,7 @@ const allowedTableFunctions = new Set([
 const deniedFunctions = new Map([
   ["getenv", "reads the server's environment"],
   ["current_setting", "reads the server's settings"],
+  ["getvariable", "reads the session's variables"],
   ["nextval", "changes a sequence"],
   ["currval", "reads sequence state"],
   ["setseed", "changes the session's random state"],

@@ -1,4 +1,4 @@
-import { mkdirSync } from "node:fs"
+import { mkdirSync, symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
 import { writeEvents, writeProfiles } from "./fixtures.js"
@@ -22,6 +22,11 @@ beforeAll(async () => {
   mkdirSync(imports)
   writeEvents(imports, "events.jsonl", 1200)
   writeProfiles(imports, "profiles.jsonl", 40)
+  // links inside the import folder that lead out of it: to a file, and to a folder
+  const secret = join(dir, "outside.jsonl")
+  writeFileSync(secret, "{}\n")
+  symlinkSync(secret, join(imports, "link.jsonl"))
+  symlinkSync(dir, join(imports, "up"))
   server = await startServer({
     db: join(dir, "data.duckdb"),
     args: ["--import-dir", imports, "--max-rows", "100"],
@@ -249,6 +254,11 @@ describe("jobs", () => {
       paths: ["../../etc/passwd"],
     })
     expect(climbing.status).toBe(403)
+    for (const paths of [["link.jsonl"], ["up/outside.jsonl"], ["up/imports/../outside.jsonl"]]) {
+      const linked = await postJob(server, { source: "file", kind: "events", table: "etc", paths })
+      expect(linked.status, paths[0]).toBe(403)
+      expect(linked.body._tag).toBe("ForbiddenPath")
+    }
     const badName = await postJob(server, {
       source: "file",
       kind: "events",

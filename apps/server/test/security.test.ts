@@ -109,6 +109,22 @@ const forbidden: ReadonlyArray<readonly [string, string]> = [
   ["two statements", "SELECT 1; SELECT 2"],
   ["a SELECT then a DROP", "SELECT 1; DROP TABLE t"],
   ["comment then write", "/* read */ -- only\nINSERT INTO t VALUES (1)"],
+  // the same calls disguised: case, quoting, a schema, siblings and other statements
+  ["mixed case", "SELECT * FROM ReAd_TeXt('/etc/passwd')"],
+  ["quoted name", "SELECT * FROM \"read_text\"('/etc/passwd')"],
+  ["schema-qualified", "SELECT * FROM main.read_text('/etc/passwd')"],
+  ["catalog-qualified", "SELECT * FROM system.main.read_text('/etc/passwd')"],
+  ["read_ndjson", "SELECT * FROM read_ndjson('/etc/hosts')"],
+  ["read_ndjson_objects", "SELECT * FROM read_ndjson_objects('/etc/hosts')"],
+  ["sniff_csv", "SELECT * FROM sniff_csv('/etc/passwd')"],
+  ["parquet_metadata", "SELECT * FROM parquet_metadata('/tmp/x.parquet')"],
+  ["a scalar read", "SELECT (SELECT content FROM read_text('/etc/passwd'))"],
+  ["a lateral read", "SELECT * FROM range(1), LATERAL read_text('/etc/passwd')"],
+  ["CREATE SECRET", "CREATE SECRET s (TYPE s3, KEY_ID 'k', SECRET 'v')"],
+  ["SET VARIABLE", "SET VARIABLE x = 1"],
+  ["getvariable", "SELECT getvariable('x')"],
+  ["quoted file path", 'SELECT * FROM "/etc/passwd"'],
+  ["a file in a VALUES list", "SELECT * FROM (VALUES (1)) v, '/etc/passwd'"],
 ]
 
 describe("the SQL guard", () => {

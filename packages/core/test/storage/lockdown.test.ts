@@ -1,4 +1,4 @@
-import { writeFileSync } from "node:fs"
+import { symlinkSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Stream } from "effect"
 import { beforeEach, describe, expect, it } from "vitest"
@@ -14,6 +14,9 @@ beforeEach(() => {
   spool = tempDir()
   writeFileSync(join(spool, "chunk.jsonl"), '{"a":1}\n')
   writeFileSync(join(dir, "secret.txt"), "not for queries\n")
+  // links inside the allowed folder that lead out of it
+  symlinkSync(join(dir, "secret.txt"), join(spool, "link.txt"))
+  symlinkSync(dir, join(spool, "up"))
 })
 
 /** A store locked down to its spool folder: what even an unguarded statement can reach. */
@@ -27,20 +30,23 @@ const failure = (storage: StorageShape, sql: string) =>
   Effect.map(Effect.flip(storage.query(sql)), (error) => error.message)
 
 describe("allowedDirectories (a served store's wall behind its SQL guard)", () => {
-  it("refuses files outside the spool folder, ATTACH, COPY and re-enabling access", async () => {
+  it("refuses files outside the spool folder (through symlinks too), ATTACH, COPY and re-enabling access", async () => {
     const messages = await withLockedStorage((storage) =>
       Effect.all([
         failure(storage, `SELECT * FROM read_text('${join(dir, "secret.txt")}')`),
         failure(storage, "SELECT * FROM read_csv('/etc/passwd')"),
+        failure(storage, `SELECT * FROM read_text('${join(spool, "link.txt")}')`),
+        failure(storage, `SELECT * FROM read_text('${join(spool, "up", "secret.txt")}')`),
+        failure(storage, `SELECT * FROM read_text('${join(spool, "..", "secret.txt")}')`),
         failure(storage, `ATTACH '${join(dir, "other.duckdb")}' AS other`),
         failure(storage, `COPY (SELECT 1) TO '${join(dir, "out.csv")}'`),
         failure(storage, "SET enable_external_access = true"),
         failure(storage, `SET allowed_directories = ['/']`),
       ]),
     )
-    for (const message of messages.slice(0, 4)) expect(message).toMatch(/Permission Error|disabled/)
-    expect(messages[4]).toContain("Cannot enable external access")
-    expect(messages[5]).toContain("Cannot change allowed_directories")
+    for (const message of messages.slice(0, 7)) expect(message).toMatch(/Permission Error|disabled/)
+    expect(messages[7]).toContain("Cannot enable external access")
+    expect(messages[8]).toContain("Cannot change allowed_directories")
   })
 
   it("still lets the engine write tables and load spooled chunks", async () => {
