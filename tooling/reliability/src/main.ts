@@ -6,6 +6,7 @@ import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { cleanup } from "./cleanup.js"
 import { crashes } from "./crashes.js"
 import { credentials } from "./credentials.js"
+import { faults } from "./faults.js"
 import { type Part, seeded } from "./part.js"
 import { requireMp } from "./process.js"
 import { volume } from "./volume.js"
@@ -14,7 +15,7 @@ import { volume } from "./volume.js"
  * `pnpm test:reliability`: the product's promises as figures. Each part runs its seeded
  * scenarios against the bundled CLI and the simulator, prints its table, and the run fails on
  * any scenario that does not end exactly as it must. Flags: `--only R2`, `--runs N` (per mode),
- * `--seed N`, `--volume N` (events in R7's day).
+ * `--seed N`, `--volume N` (events in R7's day), `--scenarios N` (R1's fault plans).
  */
 const { values } = parseArgs({
   options: {
@@ -22,10 +23,12 @@ const { values } = parseArgs({
     runs: { type: "string", default: "5" },
     seed: { type: "string", default: "20261130" },
     volume: { type: "string", default: "500000" },
+    scenarios: { type: "string", default: "200" },
   },
 })
 
 const parts: ReadonlyArray<Part> = [
+  faults(Number(values.scenarios)),
   crashes(Number(values.runs)),
   cleanup(),
   credentials(),
