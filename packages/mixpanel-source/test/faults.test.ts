@@ -27,6 +27,32 @@ describe("faults", () => {
 
   const config = () => configFor(env.sim.url, env.spool, { timeouts: { idleMs: 5_000 } })
 
+  it("waits for a Retry-After given as an HTTP date before asking again", async () => {
+    env.sim.setFaults({
+      script: [
+        {
+          match: { path: "/api/2.0/export", day: "2024-05-02", times: 1 },
+          fault: { kind: "429-retry-after", retryAfterSeconds: 2, retryAfterAsDate: true },
+        },
+      ],
+    })
+    const started = Date.now()
+    const parts = await withSource(config(), (s) =>
+      collectParts(s, { from: "2024-05-02", to: "2024-05-02" }),
+    )
+    try {
+      // the date is whole seconds: two seconds ahead leaves about one at least to wait
+      expect(Date.now() - started).toBeGreaterThanOrEqual(900)
+      const got = partsTruth(parts)
+      expect({ count: got.count, checksum: got.checksum }).toEqual(
+        await env.sim.truth({ from: "2024-05-02", to: "2024-05-02" }),
+      )
+    } finally {
+      deleteParts(parts)
+      env.sim.setFaults({})
+    }
+  })
+
   for (const kind of transientFaultKinds) {
     it(`survives ${kind}: the fetched set equals the truth`, async () => {
       env.sim.setFaults({

@@ -43,6 +43,8 @@ export interface FaultSpec {
   readonly kind: FaultKind
   /** `429-retry-after`: the header's value in seconds (default 1). */
   readonly retryAfterSeconds?: number
+  /** `429-retry-after`: the header as an HTTP date that many seconds ahead (whole seconds). */
+  readonly retryAfterAsDate?: boolean
   /** Body faults: about how many body bytes go out before the fault (default 16384). */
   readonly afterBytes?: number
   /** `slow-trickle`: bytes sent slowly (default 4096), in pieces of `pieceBytes` every `tickMs`. */

@@ -360,7 +360,13 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         stats().faults[f.kind] = (stats().faults[f.kind] ?? 0) + 1
         if (f.kind === "429" || f.kind === "429-retry-after") {
           const headers: Record<string, string> =
-            f.kind === "429-retry-after" ? { "retry-after": String(f.retryAfterSeconds ?? 1) } : {}
+            f.kind === "429-retry-after"
+              ? {
+                  "retry-after": f.retryAfterAsDate
+                    ? new Date(Date.now() + (f.retryAfterSeconds ?? 1) * 1000).toUTCString()
+                    : String(f.retryAfterSeconds ?? 1),
+                }
+              : {}
           const message =
             family === "export"
               ? `Rate limit exceeded for project_id: ${auth.projectId}.`

@@ -13,7 +13,8 @@ import { Effect, Redacted } from "effect"
 import type { Part, PartResult, Rng } from "./part.js"
 
 /**
- * R1: seeded fault plans against the simulator (429 with and without Retry-After, 5xx, resets
+ * R1: seeded fault plans against the simulator (429 with and without Retry-After, in seconds
+ * and as an HTTP date, 5xx, resets
  * mid-body, `terminated early`, cut lines, cut gzip, slow trickles), each over a multi-day
  * events fetch in UTC, in a legacy zone, or a profiles fetch, through the Mixpanel source and
  * the pipeline into a real DuckDB store. Each must end with exactly the truth's set.
@@ -39,7 +40,9 @@ const planFor = (rng: Rng, profiles: boolean): Array<FaultRule> =>
         : { path: "/api/2.0/export", nth: 1 + Math.floor(rng() * 4), times: 1 }
     const fault =
       kind === "429-retry-after"
-        ? { kind, retryAfterSeconds: rng() < 0.5 ? 0.05 : 0.2 }
+        ? rng() < 0.3
+          ? { kind, retryAfterSeconds: 1, retryAfterAsDate: true }
+          : { kind, retryAfterSeconds: rng() < 0.5 ? 0.05 : 0.2 }
         : kind === "slow-trickle"
           ? { kind, trickleBytes: 512, pieceBytes: 64, tickMs: 5 }
           : { kind, afterBytes: 1 + Math.floor(rng() * 30_000) }
