@@ -41,6 +41,7 @@ export {
   type PrerenderStats,
 } from "./prerender.js"
 export { cohorts, DATA_GROUP_ID, funnels, GROUP_KEY } from "./profiles.js"
+export { Rng } from "./rng.js"
 export {
   type EventTruthRequest,
   type ProfileTruthRequest,

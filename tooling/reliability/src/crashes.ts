@@ -1,7 +1,6 @@
 import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
-import type { Simulator } from "@mixpanel-data/mixpanel-sim"
-import type { Part, PartResult, Rng } from "./part.js"
+import type { Part, PartResult } from "./part.js"
 import { type Exit, runMp } from "./process.js"
 import { read, type Seen } from "./reader.js"
 
@@ -113,7 +112,7 @@ const leftovers = (tmp: string): Array<string> => readdirSync(tmp)
 export const crashes = (runsPerMode: number): Part => ({
   id: "R2",
   title: "crashes: SIGKILL at random moments, then a reader, then the rerun",
-  run: async (sim: Simulator, env: NodeJS.ProcessEnv, dir: string, rng: Rng) => {
+  run: async (sim, env, dir, rng) => {
     const truth = new Map<string, { count: number; checksum: string }>()
     for (const day of DAYS) truth.set(day, await sim.truth({ from: day, to: day }))
     const profiles = await sim.profileTruth()
@@ -167,8 +166,8 @@ export const crashes = (runsPerMode: number): Part => ({
       for (let i = 0; i < runsPerMode; i++) {
         const run = start(`${mode.name}-${i}`)
         const runEnv = { ...env, TMPDIR: run.tmp }
-        const at = Math.round(clean.ms * (0.05 + 0.9 * rng()))
-        const killed = await runMp(mode.args(run.db, file), runEnv, at)
+        const at = Math.round(clean.ms * (0.05 + 0.9 * rng.next()))
+        const killed = await runMp(mode.args(run.db, file), runEnv, { killAfterMs: at })
         const found: Array<string> = []
         if (killed.signal === "SIGKILL") tally.killed++
         else if (killed.code !== 0)

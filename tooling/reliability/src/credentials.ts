@@ -1,10 +1,9 @@
-import { spawn } from "node:child_process"
 import { randomBytes } from "node:crypto"
 import { lstatSync, mkdirSync, readdirSync, renameSync, statSync, symlinkSync } from "node:fs"
 import { join } from "node:path"
 import { startSimulator } from "@mixpanel-data/mixpanel-sim"
 import type { Part, PartResult } from "./part.js"
-import { type Exit, MP } from "./process.js"
+import { type Exit, runMp } from "./process.js"
 
 /**
  * R6: the config file is created owner-only (0600) and stays so, a symlinked config file is
@@ -13,24 +12,8 @@ import { type Exit, MP } from "./process.js"
  * string, looked for as itself and inside an encoded Basic authorization.
  */
 
-const run = (args: ReadonlyArray<string>, env: NodeJS.ProcessEnv, stdin?: string) =>
-  new Promise<Exit>((resolve, reject) => {
-    const started = performance.now()
-    const child = spawn(process.execPath, [MP, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
-    let stdout = ""
-    let stderr = ""
-    child.stdout.setEncoding("utf8").on("data", (d: string) => {
-      stdout += d
-    })
-    child.stderr.setEncoding("utf8").on("data", (d: string) => {
-      stderr += d
-    })
-    child.on("error", reject)
-    child.on("close", (code, signal) =>
-      resolve({ code, signal, stdout, stderr, ms: performance.now() - started }),
-    )
-    child.stdin.end(stdin ?? "")
-  })
+/** A fetch of one day of events. */
+const oneDay = ["fetch", "events", "--from", "2024-04-01", "--to", "2024-04-01"]
 
 /** The forms a leaked secret could take in text. */
 const forms = (user: string, secret: string) => [
@@ -83,7 +66,11 @@ export const credentials = (): Part => ({
       expect: (code: number | null) => boolean,
       options: { env?: NodeJS.ProcessEnv; stdin?: string } = {},
     ) => {
-      const exit = await run(args, options.env ?? env, options.stdin)
+      const exit = await runMp(
+        args,
+        options.env ?? env,
+        options.stdin === undefined ? {} : { stdin: options.stdin },
+      )
       const problems: Array<string> = []
       if (!expect(exit.code)) problems.push(`exit ${exit.code}: ${exit.stderr.slice(-300)}`)
       const leaked = leaks(exit, secret, wrong)
@@ -131,27 +118,11 @@ export const credentials = (): Part => ({
         ["--db", db, "--verbose", "fetch", "events", "--from", "2024-04-01", "--to", "2024-04-02"],
         ok,
       )
-      await scenario(
-        "fetch events --stdout",
-        ["--verbose", "fetch", "events", "--from", "2024-04-01", "--to", "2024-04-01", "--stdout"],
-        ok,
-      )
+      await scenario("fetch events --stdout", ["--verbose", ...oneDay, "--stdout"], ok)
       await scenario("fetch profiles", ["--db", db, "--verbose", "fetch", "profiles"], ok)
       await scenario(
         "fetch with the wrong secret (401), --verbose",
-        [
-          "--db",
-          join(dir, "bad.duckdb"),
-          "--account",
-          "bad",
-          "--verbose",
-          "fetch",
-          "events",
-          "--from",
-          "2024-04-01",
-          "--to",
-          "2024-04-01",
-        ],
+        ["--db", join(dir, "bad.duckdb"), "--account", "bad", "--verbose", ...oneDay],
         failed,
       )
       await scenario(
@@ -170,17 +141,7 @@ export const credentials = (): Part => ({
       }
       await scenario(
         "fetch with the secret in MP_SECRET, --verbose",
-        [
-          "--db",
-          join(dir, "env.duckdb"),
-          "--verbose",
-          "fetch",
-          "events",
-          "--from",
-          "2024-04-01",
-          "--to",
-          "2024-04-01",
-        ],
+        ["--db", join(dir, "env.duckdb"), "--verbose", ...oneDay],
         ok,
         { env: envSecret },
       )

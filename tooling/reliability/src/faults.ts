@@ -4,13 +4,14 @@ import { fetchEvents, fetchProfiles, Storage, storageLayer } from "@mixpanel-dat
 import {
   ChecksumAccumulator,
   type FaultRule,
+  type Rng,
   type Simulator,
   startSimulator,
   transientFaultKinds,
 } from "@mixpanel-data/mixpanel-sim"
 import { makeMixpanelSource } from "@mixpanel-data/mixpanel-source"
 import { Effect, Redacted } from "effect"
-import type { Part, PartResult, Rng } from "./part.js"
+import type { Part, PartResult } from "./part.js"
 
 /**
  * R1: seeded fault plans against the simulator (429 with and without Retry-After, in seconds
@@ -27,25 +28,23 @@ const LA = "America/Los_Angeles"
 
 type Kind = "events (UTC)" | `events (${typeof LA})` | "profiles"
 
-const pick = <A>(rng: Rng, items: ReadonlyArray<A>): A => items[Math.floor(rng() * items.length)]!
-
 /** One to three faults, each on a chosen request of the family the fetch uses. */
 const planFor = (rng: Rng, profiles: boolean): Array<FaultRule> =>
-  Array.from({ length: 1 + Math.floor(rng() * 3) }, () => {
-    const kind = pick(rng, transientFaultKinds)
+  Array.from({ length: 1 + rng.int(3) }, () => {
+    const kind = rng.pick(transientFaultKinds)
     const match = profiles
-      ? { path: "/api/query/engage", every: 1, times: 1 + Math.floor(rng() * 2) }
-      : rng() < 0.5
-        ? { path: "/api/2.0/export", day: pick(rng, DAYS), times: 1 + Math.floor(rng() * 2) }
-        : { path: "/api/2.0/export", nth: 1 + Math.floor(rng() * 4), times: 1 }
+      ? { path: "/api/query/engage", every: 1, times: 1 + rng.int(2) }
+      : rng.next() < 0.5
+        ? { path: "/api/2.0/export", day: rng.pick(DAYS), times: 1 + rng.int(2) }
+        : { path: "/api/2.0/export", nth: 1 + rng.int(4), times: 1 }
     const fault =
       kind === "429-retry-after"
-        ? rng() < 0.3
+        ? rng.next() < 0.3
           ? { kind, retryAfterSeconds: 1, retryAfterAsDate: true }
-          : { kind, retryAfterSeconds: rng() < 0.5 ? 0.05 : 0.2 }
+          : { kind, retryAfterSeconds: rng.next() < 0.5 ? 0.05 : 0.2 }
         : kind === "slow-trickle"
           ? { kind, trickleBytes: 512, pieceBytes: 64, tickMs: 5 }
-          : { kind, afterBytes: 1 + Math.floor(rng() * 30_000) }
+          : { kind, afterBytes: 1 + rng.int(30_000) }
     return { match, fault }
   })
 
@@ -76,7 +75,7 @@ export const faults = (scenarios: number): Part => ({
       ])
       const profileTruth = await utc.profileTruth()
       for (let i = 0; i < scenarios; i++) {
-        const kind: Kind = pick(rng, ["events (UTC)", `events (${LA})`, "profiles"] as const)
+        const kind: Kind = rng.pick(["events (UTC)", `events (${LA})`, "profiles"] as const)
         const profiles = kind === "profiles"
         const sim = kind === `events (${LA})` ? legacy : utc
         const script = planFor(rng, profiles)

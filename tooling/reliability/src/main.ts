@@ -2,12 +2,12 @@ import { mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
-import { startSimulator } from "@mixpanel-data/mixpanel-sim"
+import { Rng, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { cleanup } from "./cleanup.js"
 import { crashes } from "./crashes.js"
 import { credentials } from "./credentials.js"
 import { faults } from "./faults.js"
-import { type Part, seeded } from "./part.js"
+import type { Part } from "./part.js"
 import { requireMp } from "./process.js"
 import { volume } from "./volume.js"
 
@@ -71,7 +71,7 @@ const failures: Array<string> = []
 try {
   for (const part of chosen) {
     const started = performance.now()
-    const result = await part.run(sim, env, join(dir, part.id), seeded(Number(values.seed)))
+    const result = await part.run(sim, env, join(dir, part.id), new Rng(Number(values.seed)))
     const seconds = Math.round((performance.now() - started) / 1000)
     console.log(`\n${part.id}: ${part.title} (${seconds} s)\n`)
     console.log(markdown(result.header, result.rows))

@@ -1,19 +1,4 @@
-import type { Simulator } from "@mixpanel-data/mixpanel-sim"
-
-/** A seeded random number in [0, 1). */
-export type Rng = () => number
-
-/** mulberry32: the same runs for the same seed. */
-export const seeded = (seed: number): Rng => {
-  let a = seed >>> 0
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0
-    let t = a
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import type { Rng, Simulator } from "@mixpanel-data/mixpanel-sim"
 
 export interface PartResult {
   readonly header: ReadonlyArray<string>

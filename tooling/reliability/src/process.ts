@@ -17,15 +17,20 @@ export interface Exit {
   readonly ms: number
 }
 
-/** Runs `mp args…`; with `killAfterMs`, sends it SIGKILL that long after it started. */
+/**
+ * Runs `mp args…` to its end, with `stdin` as its input; with `killAfterMs`, sends it SIGKILL
+ * that long after it started.
+ */
 export const runMp = (
   args: ReadonlyArray<string>,
   env: NodeJS.ProcessEnv,
-  killAfterMs?: number,
+  options: { readonly killAfterMs?: number; readonly stdin?: string } = {},
 ): Promise<Exit> =>
   new Promise((resolve, reject) => {
     const started = performance.now()
-    const child = spawn(process.execPath, [MP, ...args], { env, stdio: ["ignore", "pipe", "pipe"] })
+    const { killAfterMs, stdin } = options
+    const child = spawn(process.execPath, [MP, ...args], { env, stdio: ["pipe", "pipe", "pipe"] })
+    child.stdin.end(stdin ?? "")
     let stdout = ""
     let stderr = ""
     child.stdout.setEncoding("utf8").on("data", (d: string) => {
