@@ -1,6 +1,6 @@
-import { existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs"
+import { existsSync, linkSync, mkdirSync, mkdtempSync, renameSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
-import { dirname, join, resolve } from "node:path"
+import { basename, dirname, join, resolve } from "node:path"
 import { type DuckDBConnection, DuckDBInstance } from "@duckdb/node-api"
 import { Effect, type Scope } from "effect"
 import { DatabaseLocked, DatabaseNotFound, StorageIOError } from "../errors.js"
@@ -187,6 +187,51 @@ const ephemeralFolder = (resources: NativeResources) =>
     return dir
   })
 
+const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&")
+
+/**
+ * Creates a new database file whole or not at all. DuckDB writes a new file's headers after
+ * creating it, so a process killed in between (measured: a SIGKILL right after `mp fetch`
+ * starts) leaves a file every later open refuses as "not a valid DuckDB database file". The
+ * file is therefore created and closed under a name of its own (`<name>.creating-<pid>`) and
+ * linked into place, which fails if another process created the database meanwhile (then
+ * that one is used); where hard links are not supported it is renamed. A name a killed
+ * process left is removed by the next creation.
+ */
+const createWhole = (path: string): Effect.Effect<void, StorageIOError> =>
+  Effect.tryPromise({
+    try: async () => {
+      if (existsSync(path)) return
+      const folder = dirname(path)
+      const name = basename(path)
+      await removeStaleEntries(folder, [
+        new RegExp(`^${escapeRegExp(name)}\\.creating-(\\d+)(?:\\.wal)?$`),
+      ])
+      const creating = `${path}.creating-${process.pid}`
+      const remove = () => {
+        rmSync(creating, { force: true })
+        rmSync(`${creating}.wal`, { force: true })
+      }
+      remove()
+      try {
+        const instance = await DuckDBInstance.create(creating)
+        instance.closeSync()
+        try {
+          linkSync(creating, path)
+        } catch (error) {
+          const code = (error as { code?: unknown }).code
+          if (code === "EEXIST") return
+          if (code !== "EPERM" && code !== "ENOTSUP" && code !== "EOPNOTSUPP") throw error
+          if (!existsSync(path)) renameSync(creating, path)
+        }
+      } finally {
+        remove()
+      }
+    },
+    catch: (error) =>
+      new StorageIOError({ operation: "create", path, reason: errorMessage(error) }),
+  })
+
 /** Opens (or creates) the database for `options`; everything closes with the scope. */
 export const openDatabase = (
   options: StorageOptions,
@@ -209,6 +254,7 @@ export const openDatabase = (
           catch: (error) =>
             new StorageIOError({ operation: "create folder", path, reason: errorMessage(error) }),
         })
+        yield* createWhole(path)
         yield* openInstance(path, false, resources, options)
         return { path, readOnly: false, resources }
       }

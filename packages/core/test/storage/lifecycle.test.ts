@@ -1,5 +1,5 @@
 import { spawn } from "node:child_process"
-import { chmodSync, existsSync, mkdirSync, writeFileSync } from "node:fs"
+import { chmodSync, existsSync, mkdirSync, readdirSync, writeFileSync } from "node:fs"
 import { join } from "node:path"
 import { Effect, Exit, Stream } from "effect"
 import { describe, expect, it } from "vitest"
@@ -44,6 +44,25 @@ describe("lifecycle", () => {
     const reported = await withStore({ mode: "file", path }, (s) => Effect.succeed(s.path))
     expect(reported).toBe(path)
     expect(existsSync(path)).toBe(true)
+  })
+
+  it("creates a new file whole: a name a killed creation left is removed, nothing else", async () => {
+    const folder = join(tempDir(), "whole")
+    mkdirSync(folder)
+    const path = join(folder, "data.duckdb")
+    // a process that no longer runs (pid far above any live one) was killed while creating
+    const stale = `${path}.creating-999999999`
+    writeFileSync(stale, "")
+    writeFileSync(`${stale}.wal`, "")
+    const other = join(folder, "other.duckdb.creating-999999999")
+    writeFileSync(other, "")
+    await withStore({ mode: "file", path }, (s) => s.execute("CREATE TABLE t (a INT)"))
+    expect(readdirSync(folder).sort()).toEqual(["data.duckdb", "other.duckdb.creating-999999999"])
+    // a second creation finds it there and opens it
+    const count = await withStore({ mode: "file", path }, (s) =>
+      s.queryScalar("SELECT count(*) FROM duckdb_tables() WHERE table_name = 't'"),
+    )
+    expect(Number(count)).toBe(1)
   })
 
   it("persists tables and metadata across reopen cycles", async () => {
