@@ -101,16 +101,24 @@ const rowsSql = (
   const inner = wanted.flatMap((p) => ("inProperties" in p ? [p.inProperties] : []))
   const value = (place: Place) =>
     "top" in place ? ident(place.top) : `f[${inner.indexOf(place.inProperties) + 1}]`
-  const [eventName, timeText, distinctId, versionText, ...given] = wanted.map(value)
+  const [nameValue, timeText, distinctId, versionText, ...given] = wanted.map(value)
+  // the name must be a JSON string: read as JSON, a number or an object is not taken as its text
+  const nameKey = "top" in wanted[0]! ? wanted[0].top : undefined
+  const eventName =
+    nameKey === undefined
+      ? nameValue!
+      : `CASE WHEN json_type(${nameValue}) = 'VARCHAR' THEN ${nameValue} ->> '$' END`
   const ids = given.map((id) => `nullif(${id}, '')`)
   const insertId = layout.deriveInsertId
-    ? insertIdSql(ident(propertiesKey.top), eventName!, given[0]!, layout.timeUnit, layout.timeZone)
+    ? insertIdSql(ident(propertiesKey.top), eventName, given[0]!, layout.timeUnit, layout.timeZone)
     : ids.length === 1
       ? ids[0]!
       : `coalesce(${ids.join(", ")})`
   const time = layout.timeZone ? localToUtcSql("t", layout.timeZone) : "t"
   const types = [
-    ...tops.filter((k) => k !== propertiesKey.top).map((k) => `${literal(k)}: 'VARCHAR'`),
+    ...tops
+      .filter((k) => k !== propertiesKey.top)
+      .map((k) => `${literal(k)}: '${k === nameKey ? "JSON" : "VARCHAR"}'`),
     `${literal(propertiesKey.top)}: 'JSON'`,
   ]
   const columns = [...tops, propertiesKey.top].filter((k, i, all) => all.indexOf(k) === i)

@@ -253,6 +253,36 @@ describe("loadEventsJsonl", () => {
     expect(out.count).toBe(0)
   })
 
+  it("an event name that is not a JSON string is refused, not taken as its text", async () => {
+    const dir = tempDir()
+    const t = Date.UTC(2024, 0, 2) / 1000
+    const props = { time: t, distinct_id: "u", $insert_id: "n" }
+    const cases = [5, true, { a: 1 }, ["E"], null].map((event, i) =>
+      writeLines(dir, `name-${i}.jsonl`, [
+        line("E", t, "u", "a"),
+        JSON.stringify({ event, properties: props }),
+      ]),
+    )
+    const out = await withStore({ mode: "memory" }, (s) =>
+      Effect.gen(function* () {
+        yield* emptyEvents(s)
+        const errors = []
+        for (const path of cases)
+          errors.push(yield* Effect.flip(s.loadEventsJsonl("ev", [path], mixpanel)))
+        return { errors, count: yield* s.queryScalar("SELECT count(*) FROM ev") }
+      }),
+    )
+    for (const [i, error] of out.errors.entries()) {
+      expect(error).toMatchObject({
+        _tag: "InvalidRecord",
+        where: cases[i],
+        line: 2,
+        field: "eventName",
+      })
+    }
+    expect(out.count).toBe(0)
+  })
+
   it("joins an enclosing transaction with manifest updates", async () => {
     const dir = tempDir()
     const t = Date.UTC(2024, 0, 2) / 1000
