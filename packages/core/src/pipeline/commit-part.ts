@@ -30,14 +30,19 @@ export interface DayWrites {
  * Commits whole days in one transaction (storage's `commitDays`): empties each day that is
  * rewritten, loads the parts (spooled JSONL files in one native load; records staged and
  * appended), and records each day with its row count in the manifest. A failure or interrupt
- * rolls all of it back, so every day lands whole or not at all. On a table this run created, a day absent from the manifest
- * holds no rows, so it is not emptied. The parts' spool files are deleted whatever happens.
+ * rolls all of it back, so every day lands whole or not at all. On a table this run created, a
+ * day absent from the manifest holds no rows, so it is not emptied. The parts' spool files are
+ * deleted whatever happens (on success only, with `keepFilesOnFailure`).
  */
 export const commitDays = (
   table: string,
   parts: ReadonlyArray<DatedPart>,
   writes: DayWrites,
   zone: string | undefined,
+  options: {
+    /** On failure the spool files stay, for the caller to commit the days again one by one. */
+    readonly keepFilesOnFailure?: boolean
+  } = {},
 ): Effect.Effect<PartResult, StorageError | SourceError, Storage> =>
   Effect.gen(function* () {
     const storage = yield* Storage
@@ -83,7 +88,11 @@ export const commitDays = (
     })
     const committed = yield* storage.commitDays(table, load, { zone, replace, record: days })
     return { days: committed.days, ...committed.loaded }
-  }).pipe(Effect.ensuring(removeFiles(parts)))
+  }).pipe(
+    options.keepFilesOnFailure === true
+      ? Effect.tap(() => removeFiles(parts))
+      : Effect.ensuring(removeFiles(parts)),
+  )
 
 /** A part's files for the loader, named as users know them (the file, or its day). */
 const fileOf = (p: JsonlPart): JsonlFile => ({

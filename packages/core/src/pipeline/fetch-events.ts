@@ -1,5 +1,5 @@
 import { Cause, Effect, Queue, Stream } from "effect"
-import { type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
+import { InvalidRecord, type StorageError, TableExists, TableTypeMismatch } from "../errors.js"
 import { reportProgress } from "../progress.js"
 import { daysOfRequest } from "../request/days.js"
 import { checkEventsRequest } from "../request/fetch.js"
@@ -127,6 +127,25 @@ const runParts = (
             Effect.forkScoped,
           )
           const writes = { write: (day: string) => days.get(day) ?? "merge", fresh }
+          /**
+           * A day with a line the loader refuses fails alone: the days committed with it are
+           * committed again one by one, the fetch goes on, and it fails at the end naming the
+           * refused days, the others in (a rerun asks for the refused days only).
+           */
+          const refused: Array<{ readonly day: string; readonly error: InvalidRecord }> = []
+          const commitBatch = (
+            dated: ReadonlyArray<EventPart & { readonly day: string }>,
+          ): Effect.Effect<void, StorageError | SourceError, Storage> =>
+            commitDays(table, dated, writes, zone, { keepFilesOnFailure: dated.length > 1 }).pipe(
+              Effect.flatMap((r) => tally.add(r)),
+              Effect.catchTag("InvalidRecord", (error) =>
+                dated.length === 1
+                  ? Effect.sync(() => {
+                      refused.push({ day: dated[0]!.day, error })
+                    })
+                  : Effect.forEach(dated, (part) => commitBatch([part]), { discard: true }),
+              ),
+            )
           for (;;) {
             const batch = yield* Queue.takeBetween(queue, 1, MAX_DAYS_PER_COMMIT).pipe(
               Effect.catchIf(Cause.isDone, () => Effect.succeed(undefined)),
@@ -150,9 +169,22 @@ const runParts = (
               }
             }
             if (dated.length > 0) {
-              yield* Effect.flatMap(commitDays(table, dated, writes, zone), (r) => tally.add(r))
+              yield* commitBatch(dated)
               for (const part of batch) waiting.delete(part)
             }
+          }
+          if (refused.length > 0) {
+            const [first, ...others] = refused.sort((a, b) => (a.day < b.day ? -1 : 1))
+            const { position, field, reason, where, line } = first!.error
+            return yield* others.length === 0
+              ? first!.error
+              : new InvalidRecord({
+                  position,
+                  field,
+                  reason: `${reason}; ${others.length} other day(s) refused too: ${others.map((o) => o.day).join(", ")}`,
+                  ...(where !== undefined ? { where } : {}),
+                  ...(line !== undefined ? { line } : {}),
+                })
           }
           const missing = [...days.keys()].filter((d) => !done.has(d))
           if (!undated && missing.length > 0) {

@@ -75,6 +75,50 @@ describe("fetchEvents", () => {
   })
 })
 
+describe("fetchEvents with lines the loader refuses", () => {
+  it("every other day commits; the fetch fails naming each refused day and its line", async () => {
+    const dir = tempDir()
+    const path = join(dir, "db.duckdb")
+    const data = dataFor(days, 30)
+    const badLines = new Map([
+      ["2024-03-02", '{"event":"E","properties":{"time":'],
+      ["2024-03-04", '{"event":5,"properties":{"time":1709510400,"distinct_id":"u"}}'],
+    ])
+    const requested: Array<ReadonlyArray<string>> = []
+    const broken = makeTestSource({ data, dir, badLines, requested })
+    const exit = await withDbExit(
+      path,
+      fetchEvents({ source: broken, table: "ev", request: range }),
+    )
+    expect(exit._tag).toBe("Failure")
+    const error =
+      exit._tag === "Failure"
+        ? exit.cause.reasons.map((r) => ("error" in r ? r.error : r))[0]
+        : undefined
+    expect(error).toMatchObject({ _tag: "InvalidRecord", where: "day 2024-03-02", line: 31 })
+    expect(String((error as Error).message)).toContain("1 other day(s) refused too: 2024-03-04")
+    const mid = await withDb(
+      path,
+      Effect.gen(function* () {
+        return {
+          parts: yield* manifest("ev"),
+          count: yield* scalar("SELECT count(*) FROM ev"),
+          tables: yield* Effect.flatMap(Storage, (s) => s.listTables),
+        }
+      }),
+    )
+    expect(mid.parts.map((p) => p.day)).toEqual(["2024-03-01", "2024-03-03", "2024-03-05"])
+    expect(mid.count).toBe(90)
+    expect(mid.tables).toMatchObject([{ name: "ev", complete: false }])
+    expect(readdirSync(dir).filter((f) => f.startsWith("spool"))).toEqual([])
+
+    const healthy = makeTestSource({ data, dir, requested })
+    const result = await withDb(path, fetchEvents({ source: healthy, table: "ev", request: range }))
+    expect(requested[1]).toEqual(["2024-03-02", "2024-03-04"])
+    expect(result).toMatchObject({ daysFetched: 2, complete: true, tableRows: 150 })
+  })
+})
+
 describe("fetchEvents guards", () => {
   it("a source that ends without a requested day fails instead of marking the table complete", async () => {
     const dir = tempDir()

@@ -68,6 +68,8 @@ export interface TestSourceOptions {
   readonly shape?: "jsonl" | "records"
   /** Days that fail (after "retries"), as a server error. */
   readonly failDays?: ReadonlySet<string>
+  /** A raw line added at the end of a day's file (the JSONL shape), e.g. one the loader refuses. */
+  readonly badLines?: ReadonlyMap<string, string>
   /** Deliver days in reverse order (arrival order must not matter). */
   readonly reverse?: boolean
   readonly dir: string
@@ -109,7 +111,11 @@ export const makeTestSource = (options: TestSourceOptions): Source => ({
           })
         }
         const path = join(options.dir, `spool-${day}-${spool++}.jsonl`)
-        const text = events.map((e) => JSON.stringify(e)).join("\n")
+        const bad = options.badLines?.get(day)
+        const text = [
+          ...events.map((e) => JSON.stringify(e)),
+          ...(bad === undefined ? [] : [bad]),
+        ].join("\n")
         writeFileSync(path, text.length > 0 ? `${text}\n` : "")
         return Effect.succeed({
           _tag: "JsonlPart",
