@@ -1,3 +1,4 @@
+export * from "./engage.js"
 export * from "./errors.js"
 export * from "./files/stale.js"
 export * from "./format/index.js"

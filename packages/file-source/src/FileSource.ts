@@ -35,6 +35,14 @@ export interface FileSourceConfig {
    * uncompressed.
    */
   readonly spoolDir?: string
+  /**
+   * The folder every file must really lie in, symlinks resolved (a host that reads files for
+   * others: a server's import folder). Checked as the paths are expanded and again as each file
+   * is opened, so a file or folder swapped for a symlink out of it after it was accepted is
+   * refused. Files read in place by DuckDB are named by path: such a host also confines DuckDB
+   * (`allowedDirectories`).
+   */
+  readonly within?: string
 }
 
 /**
@@ -98,7 +106,7 @@ const eventParts = (
   Stream.unwrap(
     Effect.gen(function* () {
       yield* checkConfig(config)
-      const inputs = yield* resolveInputs(config.paths)
+      const inputs = yield* resolveInputs(config.paths, config.within)
       const base = config.spoolDir ?? tmpdir()
       // spooled, not yet handed on: deleted when the stream ends
       const pending = new Set<string>()
@@ -130,7 +138,11 @@ const eventParts = (
           ? { events: [...request.events] }
           : {}
       const counter: ByteCounter = { bytes: 0 }
-      const options = { stdin: stdinOf(config), counter }
+      const options = {
+        stdin: stdinOf(config),
+        counter,
+        ...(config.within === undefined ? {} : { within: config.within }),
+      }
       const spool = (input: Input, index: number) =>
         Effect.gen(function* () {
           const path = join(yield* spoolFolder, `${String(index + 1).padStart(5, "0")}.jsonl`)
@@ -141,7 +153,8 @@ const eventParts = (
       const part = (input: Input, index: number): Effect.Effect<EventPart, SourceError> => {
         const origin = inputName(input)
         return Effect.gen(function* () {
-          const shape = input._tag === "File" ? yield* fileShape(input.path) : undefined
+          const shape =
+            input._tag === "File" ? yield* fileShape(input.path, config.within) : undefined
           const common = { _tag: "JsonlPart", day: null, layout, origin, ...names } as const
           if (input._tag === "File" && shape !== undefined && !shape.bom) {
             const { size } = yield* Effect.tryPromise(() => stat(input.path))
@@ -179,7 +192,9 @@ const profileBatches = (
 ): Stream.Stream<ReadonlyArray<ProfileRecord>, SourceError> => {
   const file = inputName(input)
   async function* batches(): AsyncGenerator<ReadonlyArray<ProfileRecord>> {
-    for await (const values of splitJsonValues(openBytes(input, stdinOf(config), counter))) {
+    for await (const values of splitJsonValues(
+      openBytes(input, stdinOf(config), counter, config.within),
+    )) {
       const out: Array<ProfileRecord> = []
       for (const value of values) {
         const r = profilesOfValue(value.text, config.timeZone)
@@ -200,7 +215,7 @@ const profileRecords = (config: FileSourceConfig): Stream.Stream<ProfileRecord, 
   Stream.unwrap(
     Effect.gen(function* () {
       yield* checkConfig(config)
-      const inputs = yield* resolveInputs(config.paths)
+      const inputs = yield* resolveInputs(config.paths, config.within)
       yield* reportProgress({ _tag: "Planned", unit: "files", total: inputs.length })
       const counter: ByteCounter = { bytes: 0 }
       let rows = 0

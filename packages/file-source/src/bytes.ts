@@ -1,6 +1,6 @@
-import { createReadStream } from "node:fs"
 import { Readable } from "node:stream"
 import { createGunzip } from "node:zlib"
+import { openInside } from "./confine.js"
 import type { Input } from "./inputs.js"
 
 /** Counts raw (possibly compressed) bytes as they are read, for progress. */
@@ -13,15 +13,19 @@ const GZIP_MAGIC_1 = 0x8b
 
 /**
  * The decompressed bytes of an input, pulled on demand (bounded memory). Gzip is recognised by
- * its magic bytes, not the file name; concatenated gzip members are read through.
+ * its magic bytes, not the file name; concatenated gzip members are read through. With `within`,
+ * a file is read only if it really lies inside that folder (see `openInside`).
  */
 export async function* openBytes(
   input: Input,
   stdin: () => NodeJS.ReadableStream,
   counter: ByteCounter,
+  within?: string,
 ): AsyncGenerator<Buffer> {
   const raw: NodeJS.ReadableStream =
-    input._tag === "File" ? createReadStream(input.path, { highWaterMark: 1 << 18 }) : stdin()
+    input._tag === "File"
+      ? (await openInside(input.path, within)).createReadStream({ highWaterMark: 1 << 18 })
+      : stdin()
   const source = counted(raw, counter)
   let head: Buffer = Buffer.alloc(0)
   for (;;) {

@@ -1,2 +1,2 @@
 export { type FileSourceConfig, fileLayout, makeFileSource } from "./FileSource.js"
-export { parseEngageDate, profilesOfValue, toProfile } from "./profile-value.js"
+export { profilesOfValue } from "./profile-value.js"

@@ -2,6 +2,7 @@ import { readdir, stat } from "node:fs/promises"
 import { join } from "node:path"
 import { InvalidSourceInput } from "@mixpanel-data/core"
 import { Effect } from "effect"
+import { checkInside, OutsideFolder } from "./confine.js"
 
 /** One thing to read: a file on disk, or the process's standard input. */
 export type Input =
@@ -17,10 +18,13 @@ const fail = (file: string, reason: string) =>
 
 /**
  * Expands the given paths in order: `-` is stdin, a folder stands for its `*.jsonl`, `*.json`,
- * `*.ndjson` and `*.gz` files sorted by name, anything else must be a file.
+ * `*.ndjson` and `*.gz` files sorted by name (symlinks among them left out), anything else must
+ * be a file. With `within`, each path must really lie inside that folder as it is expanded
+ * (each file is checked again as it is opened).
  */
 export const resolveInputs = (
   paths: ReadonlyArray<string>,
+  within?: string,
 ): Effect.Effect<ReadonlyArray<Input>, InvalidSourceInput> =>
   Effect.gen(function* () {
     if (paths.length === 0) return yield* fail("(none)", "no input files given")
@@ -34,7 +38,7 @@ export const resolveInputs = (
         continue
       }
       const info = yield* Effect.tryPromise({
-        try: () => stat(path),
+        try: () => checkInside(path, within).then(() => stat(path)),
         catch: (e) => fail(path, describe(e)),
       })
       if (info.isDirectory()) {
@@ -60,6 +64,7 @@ export const resolveInputs = (
   })
 
 export const describe = (e: unknown): string => {
+  if (e instanceof OutsideFolder) return e.message
   if (e instanceof Error) {
     const code = (e as NodeJS.ErrnoException).code
     if (code === "ENOENT") return "no such file or folder"

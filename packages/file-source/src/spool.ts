@@ -1,15 +1,18 @@
 import { createWriteStream } from "node:fs"
-import { open, rm } from "node:fs/promises"
+import { rm } from "node:fs/promises"
 import { Readable } from "node:stream"
 import { pipeline } from "node:stream/promises"
 import { Effect } from "effect"
 import { type ByteCounter, openBytes } from "./bytes.js"
+import { openInside } from "./confine.js"
 import type { Input } from "./inputs.js"
 
 export interface SpoolOptions {
   readonly stdin: () => NodeJS.ReadableStream
   /** Raw (possibly compressed) bytes read, across inputs. */
   readonly counter: ByteCounter
+  /** The folder every file read must really lie in (see `openInside`). */
+  readonly within?: string
 }
 
 /** Where a spool failed: writing the spool file (not the input's fault). */
@@ -77,9 +80,12 @@ export const spoolInput = (
   untilSettled(
     async (signal) => {
       const out = createWriteStream(path)
-      const bytes = Readable.from(withoutBom(openBytes(input, options.stdin, options.counter)), {
-        objectMode: false,
-      })
+      const bytes = Readable.from(
+        withoutBom(openBytes(input, options.stdin, options.counter, options.within)),
+        {
+          objectMode: false,
+        },
+      )
       // a failing stream emits its error first; the pipeline then destroys the others with it
       let failedFirst: unknown
       for (const stream of [bytes, out]) {
@@ -111,15 +117,16 @@ export interface FileShape {
  * Reads the start of a file to learn its shape. A gzip file is read through to its end, in
  * constant memory: DuckDB loads a gzip stream cut short (a partial download) up to the cut
  * without a word, so a cut or corrupt stream is refused here, before any of it is loaded
- * (inflating takes a small fraction of the load's time).
+ * (inflating takes a small fraction of the load's time). With `within`, only a file that really
+ * lies inside that folder is read (see `openInside`).
  */
-export const fileShape = (path: string): Effect.Effect<FileShape, unknown> =>
+export const fileShape = (path: string, within?: string): Effect.Effect<FileShape, unknown> =>
   Effect.tryPromise({
     try: async (signal) => {
-      const head = await readHead(path)
+      const head = await readHead(path, within)
       const gzip = head.length >= 2 && head[0] === 0x1f && head[1] === 0x8b
       if (!gzip) return { gzip, bom: head.equals(BOM) }
-      const bytes = openBytes({ _tag: "File", path }, () => process.stdin, { bytes: 0 })
+      const bytes = openBytes({ _tag: "File", path }, () => process.stdin, { bytes: 0 }, within)
       let start: Buffer = Buffer.alloc(0)
       try {
         for await (const chunk of bytes) {
@@ -135,8 +142,8 @@ export const fileShape = (path: string): Effect.Effect<FileShape, unknown> =>
   })
 
 /** The first bytes of a file (as many as a BOM has, or fewer when it is shorter). */
-const readHead = async (path: string): Promise<Buffer> => {
-  const file = await open(path, "r")
+const readHead = async (path: string, within: string | undefined): Promise<Buffer> => {
+  const file = await openInside(path, within)
   try {
     const buf = Buffer.alloc(BOM.length)
     const { bytesRead } = await file.read(buf, 0, BOM.length, 0)

@@ -11,7 +11,12 @@ import {
   storageLayer,
 } from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
-import { eventChecksum, profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
+import {
+  ChecksumAccumulator,
+  eventChecksum,
+  profileChecksum,
+  startSimulator,
+} from "@mixpanel-data/mixpanel-sim"
 import { type MixpanelConfig, makeMixpanelSource } from "@mixpanel-data/mixpanel-source"
 import { Effect, Redacted, Stream } from "effect"
 import { afterAll, beforeAll, describe, expect, it } from "vitest"
@@ -258,5 +263,116 @@ describe("pipeline against the simulator", () => {
     expect(out.replaced.tableRows).toBe(truth.count)
     expect(out.checksum).toBe(truth.checksum)
     expect(out.tables.map((t) => t.name)).toEqual(["users"])
+  })
+})
+
+/**
+ * The simulator's edge cases (odd `$insert_id` values, id-less events and their redeliveries,
+ * a user's events in one second, integers beyond 2^53, the hours a legacy zone's clock change
+ * repeats or skips) through a fetch and through an import of the same lines: each must end
+ * with the truth's set, each event's stored properties (read as text) included.
+ */
+describe("the simulator's edge cases", () => {
+  const LA = "America/Los_Angeles"
+  const ranges = [
+    { from: "2024-03-09", to: "2024-03-11" },
+    { from: "2024-11-02", to: "2024-11-04" },
+  ]
+  let legacy: Sim
+
+  beforeAll(async () => {
+    legacy = await startSimulator({
+      port: 0,
+      seed: 17,
+      startDate: "2024-03-09",
+      days: 241,
+      users: 60,
+      auth,
+      limits: false,
+      today: "2024-12-31",
+      timeZone: LA,
+      edgeCases: true,
+    })
+  })
+  afterAll(() => legacy?.close())
+
+  const legacyConfig = (): MixpanelConfig => ({ ...config(), baseUrl: legacy.url, timeZone: LA })
+
+  /** Count and checksum of a table over keys and properties, as the simulator computes it. */
+  const withProperties = (table: string) =>
+    Effect.gen(function* () {
+      const storage = yield* Storage
+      // as text: a JSON column would come back parsed, its big integers rounded
+      const result = yield* storage.query(
+        `SELECT event_name, distinct_id, epoch_ms(event_time), insert_id, properties::VARCHAR
+         FROM ${table}`,
+      )
+      const acc = new ChecksumAccumulator()
+      for (const [name, id, ms, insertId, properties] of result.rows)
+        acc.addEvent(String(name), String(id), Number(ms), String(insertId), String(properties))
+      return { count: acc.count, checksum: acc.digest() }
+    })
+
+  for (const range of ranges) {
+    it(`a fetch and an import of the same lines end exact (${range.from}..${range.to})`, async () => {
+      const truth = await legacy.truth({ ...range, properties: true })
+      const fetched = await ok(
+        join(dir, `edge-fetch-${range.from}.duckdb`),
+        Effect.scoped(
+          Effect.flatMap(makeMixpanelSource(legacyConfig()), (source) =>
+            Effect.gen(function* () {
+              yield* fetchEvents({ source, table: "ev", request: range, timeZone: LA })
+              return yield* withProperties("ev")
+            }),
+          ),
+        ),
+      )
+      expect(fetched).toEqual(truth)
+      const file = join(dir, `edge-${range.from}.jsonl`)
+      await Effect.runPromise(
+        Effect.scoped(
+          Effect.flatMap(makeMixpanelSource(legacyConfig()), (source) =>
+            Effect.promise(() =>
+              pipeline(
+                Stream.toAsyncIterable(Stream.map(source.exportLines(range), (l) => `${l}\n`)),
+                createWriteStream(file),
+              ),
+            ),
+          ),
+        ),
+      )
+      const imported = await ok(
+        join(dir, `edge-import-${range.from}.duckdb`),
+        Effect.gen(function* () {
+          yield* importEvents({
+            source: makeFileSource({ paths: [file], timeZone: LA }),
+            table: "ev",
+            timeZone: LA,
+          })
+          return yield* withProperties("ev")
+        }),
+      )
+      expect(imported).toEqual(truth)
+    })
+  }
+
+  it("profiles end exact, their properties included", async () => {
+    const truth = await legacy.profileTruth({ properties: true })
+    const got = await ok(
+      join(dir, "edge-profiles.duckdb"),
+      Effect.scoped(
+        Effect.flatMap(makeMixpanelSource(legacyConfig()), (source) =>
+          Effect.gen(function* () {
+            const storage = yield* Storage
+            yield* fetchProfiles({ source, table: "users" })
+            const rows = yield* storage.query("SELECT distinct_id, properties::VARCHAR FROM users")
+            const acc = new ChecksumAccumulator()
+            for (const [id, properties] of rows.rows) acc.addProfile(String(id), String(properties))
+            return { count: acc.count, checksum: acc.digest() }
+          }),
+        ),
+      ),
+    )
+    expect(got).toEqual(truth)
   })
 })

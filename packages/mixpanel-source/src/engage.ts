@@ -1,7 +1,9 @@
 import {
   BadRequestError,
+  InvalidSourceInput,
   type ProfileRecord,
   type ProfilesRequest,
+  profileOfEngageResult,
   reportProgress,
   ServerError,
   type SourceError,
@@ -10,7 +12,6 @@ import { Effect, Stream } from "effect"
 import type { Api, Params } from "./api.js"
 import { SOURCE } from "./errors.js"
 import { type Scheduler, Transient } from "./scheduler.js"
-import { toProfileRecord } from "./transform.js"
 
 const QUERY_PATH = "/api/query/engage"
 const LEGACY_PATH = "/api/2.0/engage"
@@ -113,14 +114,25 @@ export const makeEngage = (
     ).pipe(Effect.withSpan("MixpanelSource.engagePage", { attributes: { page } }))
   }
 
-  const records = (page: EngagePage): Array<ProfileRecord> => {
-    const out: Array<ProfileRecord> = []
-    for (const result of page.results) {
-      const record = toProfileRecord(result, timeZone)
-      if (record !== null) out.push(record)
-    }
-    return out
-  }
+  /** A result that is not a profile fails the fetch, named by page and index: none is dropped. */
+  const records = (page: EngagePage): Effect.Effect<Array<ProfileRecord>, InvalidSourceInput> =>
+    Effect.suspend(() => {
+      const out: Array<ProfileRecord> = []
+      for (const [i, result] of page.results.entries()) {
+        const record = profileOfEngageResult(result, timeZone)
+        if (typeof record === "string") {
+          return Effect.fail(
+            new InvalidSourceInput({
+              source: SOURCE,
+              file: `engage page ${page.page}`,
+              reason: `results[${i}]: ${record}`,
+            }),
+          )
+        }
+        out.push(record)
+      }
+      return Effect.succeed(out)
+    })
 
   const profiles = (request: ProfilesRequest): Stream.Stream<ProfileRecord, SourceError> =>
     Stream.unwrap(
@@ -144,9 +156,10 @@ export const makeEngage = (
               rows: page.results.length,
             }),
           ),
-          Stream.flatMap((page) => Stream.fromIterable(records(page))),
+          Stream.mapEffect(records),
+          Stream.flatMap(Stream.fromIterable),
         )
-        return Stream.concat(Stream.fromIterable(records(first)), later)
+        return Stream.concat(Stream.fromIterable(yield* records(first)), later)
       }),
     )
 

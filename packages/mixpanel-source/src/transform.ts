@@ -1,11 +1,4 @@
-import {
-  type EventRecord,
-  insertIdOf,
-  type ProfileRecord,
-  type TimeOptions,
-  trueTimeMs,
-} from "@mixpanel-data/core"
-import { parseNaiveDateTime } from "./time-zone.js"
+import { type EventRecord, insertIdOf, type TimeOptions, trueTimeMs } from "@mixpanel-data/core"
 
 export type TransformOptions = TimeOptions
 
@@ -30,22 +23,5 @@ export const toEventRecord = (line: unknown, options: TransformOptions): EventRe
     distinctId: distinctIdOf(properties),
     insertId: insertIdOf({ event: line.event, properties }, options),
     properties,
-  }
-}
-
-/** One Engage result to a ProfileRecord; `$last_seen` (zone-less ISO) read in the project zone. */
-export const toProfileRecord = (
-  result: unknown,
-  timeZone: string | undefined,
-): ProfileRecord | null => {
-  if (!isObject(result)) return null
-  const id = result.$distinct_id
-  if (id === undefined || id === null) return null
-  const properties = isObject(result.$properties) ? result.$properties : {}
-  const lastSeen = properties.$last_seen
-  return {
-    distinctId: typeof id === "string" ? id : String(id),
-    properties,
-    lastSeen: typeof lastSeen === "string" ? parseNaiveDateTime(lastSeen, timeZone) : null,
   }
 }

@@ -1,8 +1,10 @@
+import { createServer } from "node:http"
+import type { AddressInfo } from "node:net"
 import type { ProfilesRequest } from "@mixpanel-data/core"
 import { DATA_GROUP_ID, profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
-import { configFor, simAuth, useSimulator, withSource } from "./helpers.js"
+import { configFor, failureOf, simAuth, tempSpool, useSimulator, withSource } from "./helpers.js"
 
 describe("profiles and discovery", () => {
   const env = useSimulator({
@@ -110,5 +112,44 @@ describe("profiles and discovery", () => {
     expect(found.topEvents.length).toBeGreaterThan(0)
     expect(typeof found.topEvents[0]!.event).toBe("string")
     expect(found.funnels.length).toBeGreaterThan(0)
+  })
+})
+
+describe("an engage page holding a result that is not a profile", () => {
+  it("fails naming the page and the result: no profile is dropped", async () => {
+    const pages = [
+      [
+        { $distinct_id: "a", $properties: {} },
+        { $distinct_id: 5, $properties: {} },
+      ],
+      [{ $distinct_id: "b", $properties: [] }],
+      [{ $distinct_id: "c" }, 42],
+    ]
+    const failures = []
+    for (const results of pages) {
+      const server = createServer((_req, res) => {
+        res.writeHead(200, { "content-type": "application/json" })
+        res.end(JSON.stringify({ page: 0, page_size: 1000, session_id: "s", total: 2, results }))
+      })
+      await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+      const { port } = server.address() as AddressInfo
+      try {
+        failures.push(
+          await failureOf(configFor(`http://127.0.0.1:${port}`, tempSpool()), (s) =>
+            Stream.runCollect(s.profiles({})),
+          ),
+        )
+      } finally {
+        server.close()
+      }
+    }
+    expect(failures.map((f) => [f._tag, f.message])).toEqual([
+      [
+        "InvalidSourceInput",
+        'engage page 0: results[1]: "$distinct_id" is missing or not a non-empty string',
+      ],
+      ["InvalidSourceInput", 'engage page 0: results[0]: "$properties" must be an object'],
+      ["InvalidSourceInput", "engage page 0: results[1]: expected a profile object"],
+    ])
   })
 })
