@@ -82,3 +82,9 @@ export const make = Effect.gen(function* () {
 })
 
 export const layer = Layer.effect(SqlGuard, make)
+
+/**
+ * Lets every statement through, for tests of the wall behind the guard (the database's
+ * lockdown) on the real server; only the server entry's test switch selects it.
+ */
+export const layerUnguarded = Layer.succeed(SqlGuard, SqlGuard.of({ check: () => Effect.void }))

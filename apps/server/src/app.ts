@@ -13,7 +13,7 @@ import { Jobs, make as makeJobs } from "./Jobs.js"
 import { makeJobWork } from "./job-work.js"
 import { layer as QueryRunnerLive } from "./QueryRunner.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
-import { layer as SqlGuardLive } from "./SqlGuard.js"
+import { layer as SqlGuardLive, layerUnguarded as SqlGuardOff } from "./SqlGuard.js"
 
 /** The folder's real path (as import jobs resolve theirs), or as given when it is missing. */
 const realPath = (dir: string): string => {
@@ -32,18 +32,20 @@ export const serverLayer = (config: ServerConfigShape) => {
   // outside the database, its temp folder, the spool folder (where Mixpanel day chunks are
   // staged for the native JSON loader) and the import folder (whose files DuckDB reads in
   // place, by their real paths), and no network.
-  const importDir = config.options.importDir
+  const importDir = config.options.importDir ? realPath(config.options.importDir) : undefined
   const StorageLive = storageLayer({
     mode: "file",
     path: config.options.db,
     spoolDir: config.spoolDir,
-    allowedDirectories: [config.spoolDir, ...(importDir ? [realPath(importDir)] : [])],
+    allowedDirectories: [config.spoolDir, ...(importDir ? [importDir] : [])],
     ...(config.options.memoryLimit ? { memoryLimit: config.options.memoryLimit } : {}),
   })
 
   const JobsLive = Layer.effect(
     Jobs,
-    Effect.flatMap(Storage, (storage) => makeJobs(makeJobWork(storage, config.spoolDir))),
+    Effect.flatMap(Storage, (storage) =>
+      makeJobs(makeJobWork(storage, config.spoolDir, importDir)),
+    ),
   )
 
   // The document names the version of the server that serves it.
@@ -71,7 +73,7 @@ export const serverLayer = (config: ServerConfigShape) => {
       }),
     ),
     Layer.provide(Layer.mergeAll(QueryRunnerLive, JobsLive)),
-    Layer.provide(SqlGuardLive),
+    Layer.provide(config.sqlGuard === false ? SqlGuardOff : SqlGuardLive),
     Layer.provideMerge(StorageLive),
     Layer.provideMerge(ConfigLive),
   )

@@ -19,11 +19,15 @@ const asFailure = (error: { readonly _tag: string; readonly message: string }) =
 /**
  * What a job does: the pipeline from a source into storage. Mixpanel credentials and the
  * project's time zone come from the server's environment at run time, never from the request.
+ * File jobs read only inside `importDir` (its real path): their paths were checked when the job
+ * was accepted, and are checked again as each file is opened, so one swapped for a symlink out
+ * of the folder while the job waited is refused.
  */
 export const makeJobWork =
   (
     storage: StorageShape,
     spoolDir: string,
+    importDir: string | undefined,
     env: Readonly<Record<string, string | undefined>> = process.env,
   ): JobWork =>
   (spec) => {
@@ -60,7 +64,13 @@ export const makeJobWork =
         case "Import": {
           const { table, mode, events, timeZone } = spec.spec
           const zone = timeZone === undefined ? {} : { timeZone }
-          const source = makeFileSource({ paths: spec.paths, spoolDir, ...zone })
+          if (importDir === undefined) {
+            return yield* Effect.fail({
+              _tag: "ForbiddenPath",
+              message: "File jobs are disabled: start the server with --import-dir DIR.",
+            })
+          }
+          const source = makeFileSource({ paths: spec.paths, spoolDir, within: importDir, ...zone })
           if (spec.kind === "events") {
             return yield* importEvents({
               source,

@@ -9,7 +9,11 @@ import { serverLayer } from "./app.js"
 import type { ServerOptions } from "./options.js"
 
 /** Opens the database, starts listening, prints the start line and serves until a signal. */
-export const serve = (options: ServerOptions, version: string): void => {
+export const serve = (
+  options: ServerOptions,
+  version: string,
+  switches: { readonly sqlGuard?: boolean } = {},
+): void => {
   const generated = options.token === undefined
   const token = options.token ?? randomBytes(24).toString("base64url")
 
@@ -20,7 +24,14 @@ export const serve = (options: ServerOptions, version: string): void => {
 
   const program = Effect.gen(function* () {
     const dir = yield* spoolDir
-    const layer = serverLayer({ options, token, version, startedAt: Date.now(), spoolDir: dir })
+    const layer = serverLayer({
+      options,
+      token,
+      version,
+      startedAt: Date.now(),
+      spoolDir: dir,
+      ...(switches.sqlGuard === false ? { sqlGuard: false } : {}),
+    })
     const context = yield* Layer.build(layer)
     const address = Context.get(context, HttpServer.HttpServer).address
     const url = HttpServer.formatAddress(address)
