@@ -33,6 +33,9 @@ export class ExportLines extends Transform {
   /** The bytes of the line under way since its last newline (for the cut-last-line check). */
   private tail: Array<Buffer> = []
   private foreign: Array<Buffer> | undefined
+  /** The 1-based line under way, and the line a foreign line started on. */
+  private line = 1
+  private foreignLine = 0
   private foreignBytes = 0
   private progressRows = 0
   private progressBytes = 0
@@ -45,7 +48,9 @@ export class ExportLines extends Transform {
     const text = Buffer.concat(this.foreign ?? []).toString("utf8")
     return text.includes("terminated early")
       ? new IncompleteBody("the body ended with `terminated early`")
-      : new IncompleteBody(`unexpected line ${quoted(text.split("\n")[0] ?? "")}`)
+      : new IncompleteBody(
+          `unexpected line ${this.foreignLine} of the body: ${quoted(text.split("\n")[0] ?? "")}`,
+        )
   }
 
   private keepForeign(chunk: Buffer, from: number, to: number): void {
@@ -73,11 +78,13 @@ export class ExportLines extends Transform {
       if (this.atLineStart) {
         const b = chunk[i]!
         if (b === NEWLINE || isBlank(b)) {
+          if (b === NEWLINE) this.line++
           i++
           continue
         }
         if (b !== OPEN_BRACE) {
           this.foreign = []
+          this.foreignLine = this.line
           continue
         }
         this.atLineStart = false
@@ -90,6 +97,7 @@ export class ExportLines extends Transform {
         break
       }
       this.atLineStart = true
+      this.line++
       i = nl + 1
     }
     this.rows += rows

@@ -138,9 +138,14 @@ describe("export body splitting", () => {
       const chunks = [ended.subarray(0, cutAt), ended.subarray(cutAt)]
       expect(await failure(chunks, false)).toMatch(/ended with `terminated early`/)
     }
-    expect(await failure([Buffer.from(`${ok}\n<html>oops</html>\n${ok}\n`)], false)).toMatch(
-      /unexpected line "<html>oops<\/html>"/,
-    )
+    // the line is named whatever the chunks, blank lines counted
+    const foreign = Buffer.from(`${ok}\n\n  \n<html>oops</html>\n${ok}\n`)
+    for (let cutAt = 0; cutAt <= foreign.length; cutAt += 7) {
+      const chunks = [foreign.subarray(0, cutAt), foreign.subarray(cutAt)]
+      expect(await failure(chunks, false)).toMatch(
+        /unexpected line 4 of the body: "<html>oops<\/html>"/,
+      )
+    }
     // a last line without its newline that parses is whole
     expect(await failure([Buffer.from(`${ok}\n${ok}`)], false)).toBe("complete")
   })
