@@ -109,6 +109,24 @@ describe("import through the file source", () => {
       Effect.flatMap(Storage, (s) => s.listTables),
     )
     expect(tables).toEqual([])
+
+    // an append of the bad file onto a complete table leaves it whole, its metadata included
+    await ok(db, importEvents({ source: makeFileSource({ paths: [good.file] }), table: "ev" }))
+    const state = () =>
+      ok(
+        db,
+        Effect.flatMap(Storage, (s) =>
+          Effect.all([s.tableState("ev"), s.queryScalar("SELECT count(*) FROM ev")]),
+        ),
+      )
+    const before = await state()
+    const appended = await run(
+      db,
+      importEvents({ source: makeFileSource({ paths: [bad] }), table: "ev", mode: "append" }),
+    )
+    expect(appended._tag).toBe("Failure")
+    expect(await state()).toEqual(before)
+    expect(before[0]).toMatchObject({ complete: true })
   })
 
   it("imports profiles: create, append (newest wins), replace", async () => {

@@ -97,10 +97,18 @@ export const importEvents = (
     /**
      * Files are spooled whole first, then loaded together in one transaction: all of an import
      * or none of it, and copies across files resolved by the one rule. Parts with days (a
-     * source that knows them) commit as they come.
+     * source that knows them) commit as they come, after `beforeParts` (once): on an existing
+     * table it marks the table incomplete, which an all-or-nothing load of files never needs,
+     * so a refused append leaves the table exactly as it was, its metadata included.
      */
-    const load = (target: string) =>
+    const load = (target: string, beforeParts: Effect.Effect<void, StorageError> = Effect.void) =>
       Effect.gen(function* () {
+        let begun = false
+        const begin = Effect.suspend(() => {
+          if (begun) return Effect.void
+          begun = true
+          return beforeParts
+        })
         const undated: Array<Extract<EventPart, { readonly _tag: "JsonlPart" }>> = []
         yield* source
           .events({ from: "", to: "", ...(options.events ? { events: options.events } : {}) })
@@ -119,7 +127,10 @@ export const importEvents = (
                       { write: () => "merge", fresh: false },
                       zone,
                     )
-              return Effect.flatMap(commit, (result) => count(result))
+              return begin.pipe(
+                Effect.andThen(commit),
+                Effect.flatMap((result) => count(result)),
+              )
             }),
             Effect.onError(() => removeFiles(undated)),
           )
@@ -147,8 +158,7 @@ export const importEvents = (
         }),
       )
     } else if (mode === "append" || (sameImport && !state.complete)) {
-      yield* storage.beginFetch(table, { fromDate: null, toDate: null })
-      yield* load(table)
+      yield* load(table, storage.beginFetch(table, { fromDate: null, toDate: null }))
     } else {
       return yield* new TableExists({
         table,
