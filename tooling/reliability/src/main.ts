@@ -3,19 +3,21 @@ import { tmpdir } from "node:os"
 import { join } from "node:path"
 import { parseArgs } from "node:util"
 import { Rng, startSimulator } from "@mixpanel-data/mixpanel-sim"
+import { badInput } from "./bad-input.js"
 import { cleanup } from "./cleanup.js"
 import { crashes } from "./crashes.js"
 import { credentials } from "./credentials.js"
 import { faults } from "./faults.js"
 import type { Part } from "./part.js"
 import { requireMp } from "./process.js"
+import { security } from "./security.js"
 import { volume } from "./volume.js"
 
 /**
  * `pnpm test:reliability`: the product's promises as figures. Each part runs its seeded
  * scenarios against the bundled CLI and the simulator, prints its table, and the run fails on
  * any scenario that does not end exactly as it must. Flags: `--only R2`, `--runs N` (per mode),
- * `--seed N`, `--volume N` (events in R7's day), `--scenarios N` (R1's fault plans).
+ * `--seed N`, `--volume N` (events in R7's day), `--scenarios N` (R1's fault plans), `--generated N` (R3's mutated lines).
  */
 const { values } = parseArgs({
   options: {
@@ -24,12 +26,15 @@ const { values } = parseArgs({
     seed: { type: "string", default: "20261130" },
     volume: { type: "string", default: "500000" },
     scenarios: { type: "string", default: "200" },
+    generated: { type: "string", default: "24" },
   },
 })
 
 const parts: ReadonlyArray<Part> = [
   faults(Number(values.scenarios)),
   crashes(Number(values.runs)),
+  badInput(Number(values.generated)),
+  security(),
   cleanup(),
   credentials(),
   volume(Number(values.volume)),
