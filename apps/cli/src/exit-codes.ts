@@ -34,7 +34,8 @@ export const exitCodeFor = (tag: string | undefined): number =>
 
 export const exitCodeHelp = `Exit codes:
   0    ok
-  1    error
+  1    error (bad SQL, a line or page the loader refuses: the message names the
+       file or day and the line; a server error after retries)
   2    authentication or authorization (401, 402 plan limit, 403 permission, no credentials)
   3    bad arguments (unknown option, bad table name, table or output exists, bad where
        expression, a drop not confirmed)
