@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto"
+import { canonicalJsonText } from "./canonical-json.js"
 
 const TWO_32 = 4294967296
 
@@ -22,14 +23,36 @@ export class ChecksumAccumulator {
     this.count++
   }
 
-  /** Adds one event by its Mixpanel identity; `timeMs` is true UTC epoch milliseconds. */
-  addEvent(eventName: string, distinctId: string, timeMs: number, insertId: string): void {
-    this.addKey(eventKey(eventName, distinctId, timeMs, insertId))
+  /**
+   * Adds one event by its Mixpanel identity; `timeMs` is true UTC epoch milliseconds. With
+   * `propertiesJson` (the properties as JSON text, in any key order and spacing) the term
+   * covers them too, in their canonical form (`canonicalJsonText`).
+   */
+  addEvent(
+    eventName: string,
+    distinctId: string,
+    timeMs: number,
+    insertId: string,
+    propertiesJson?: string,
+  ): void {
+    this.addKey(
+      eventKey(
+        eventName,
+        distinctId,
+        timeMs,
+        insertId,
+        propertiesJson === undefined ? undefined : canonicalJsonText(propertiesJson),
+      ),
+    )
   }
 
-  /** Adds one profile by its distinct id. */
-  addProfile(distinctId: string): void {
-    this.addKey(distinctId)
+  /** Adds one profile by its distinct id, and its properties when given (as `addEvent`). */
+  addProfile(distinctId: string, propertiesJson?: string): void {
+    this.addKey(
+      propertiesJson === undefined
+        ? distinctId
+        : `${distinctId}\u001f${canonicalJsonText(propertiesJson)}`,
+    )
   }
 
   digest(): string {
@@ -42,20 +65,27 @@ export interface EventIdentity {
   readonly distinctId: string
   readonly timeMs: number
   readonly insertId: string
+  /** The properties' canonical JSON (`canonicalJsonText`), when the checksum covers them. */
+  readonly properties?: string
 }
 
-/** The string an event's checksum term is computed from. */
+/** The string an event's checksum term is computed from (`properties` already canonical). */
 export const eventKey = (
   eventName: string,
   distinctId: string,
   timeMs: number,
   insertId: string,
-): string => `${eventName}\u001f${distinctId}\u001f${timeMs}\u001f${insertId}`
+  properties?: string,
+): string =>
+  properties === undefined
+    ? `${eventName}\u001f${distinctId}\u001f${timeMs}\u001f${insertId}`
+    : `${eventName}\u001f${distinctId}\u001f${timeMs}\u001f${insertId}\u001f${properties}`
 
 /** Checksum of a set of events (deduplicate first: duplicates count twice). */
 export const eventChecksum = (keys: Iterable<EventIdentity>): string => {
   const acc = new ChecksumAccumulator()
-  for (const k of keys) acc.addEvent(k.eventName, k.distinctId, k.timeMs, k.insertId)
+  for (const k of keys)
+    acc.addKey(eventKey(k.eventName, k.distinctId, k.timeMs, k.insertId, k.properties))
   return acc.digest()
 }
 

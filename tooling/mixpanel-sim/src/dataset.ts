@@ -13,6 +13,16 @@ export interface DatasetOptions {
   readonly profiles?: number
   /** IANA zone of a legacy project; UTC when absent. */
   readonly timeZone?: string
+  /**
+   * Adds, from a seed stream of its own (the plain events stay as they are), the rare shapes
+   * real projects send: odd `$insert_id` values (`null`, `""`, numbers, booleans, objects,
+   * arrays, strings that look like numbers or JSON), more redelivered copies (most often of
+   * events without a usable id, some delivered three times), a second event of the same user in
+   * the same second (some in the same millisecond), integers beyond 2^53 and other numbers
+   * whose text matters, sessions in the second pass of a repeated hour, and events at the very
+   * instants a legacy zone's clock changes. Off by default.
+   */
+  readonly edgeCases?: boolean
 }
 
 export interface Dataset {
@@ -30,6 +40,8 @@ export interface Dataset {
   readonly companies: number
   readonly calendar: ProjectCalendar
   readonly activityScale: number
+  /** See `DatasetOptions.edgeCases`. */
+  readonly edgeCases: boolean
   user(index: number): SimUser
 }
 
@@ -69,6 +81,7 @@ export const makeDataset = (options: DatasetOptions = {}): Dataset => {
     companies,
     calendar,
     activityScale: 1,
+    edgeCases: options.edgeCases === true,
     user: (index) => {
       let u = cache[index]
       if (u === undefined) {

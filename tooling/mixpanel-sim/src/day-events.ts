@@ -15,12 +15,14 @@ import type { SimUser } from "./users.js"
 /** One delivered copy of an event (a redelivered duplicate is a second object). */
 export class SimEvent {
   private parsed: Readonly<Record<string, unknown>> | undefined
+  /** The latest `mp_processing_time_ms` among this event's copies (its own when it has none). */
+  lastProcessingMs: number
   constructor(
     readonly name: string,
     readonly user: SimUser,
     /** True UTC epoch milliseconds. */
     readonly timeMs: number,
-    /** Null for events delivered without `$insert_id`. */
+    /** The plain string `$insert_id`; null for events delivered without one or with an odd one. */
     readonly insertId: string | null,
     readonly processingMs: number,
     /** Event-specific properties as JSON members without braces (may be empty). */
@@ -29,7 +31,15 @@ export class SimEvent {
     readonly duplicate: boolean,
     /** Position in the served stream (copies arrive a little after the original). */
     readonly streamKey: number,
-  ) {}
+    /**
+     * With edge cases: the JSON text of an odd `$insert_id` value served in place of a plain
+     * one (`null`, `""`, `42`, `{"id":"a1"}`, `"12345"`, ...); undefined when the line has a
+     * plain id or none.
+     */
+    readonly oddInsertId?: string,
+  ) {
+    this.lastProcessingMs = processingMs
+  }
 
   /** Event-specific properties (the user's common ones live on `user.eventProps`). */
   get props(): Readonly<Record<string, unknown>> {
@@ -37,12 +47,31 @@ export class SimEvent {
       this.parsed = JSON.parse(`{${this.propsJson}}`) as Record<string, unknown>
     return this.parsed
   }
+
+  /** A redelivered copy: the same line but for a later processing time and stream position. */
+  copy(processingMs: number, streamKey: number): SimEvent {
+    const c = new SimEvent(
+      this.name,
+      this.user,
+      this.timeMs,
+      this.insertId,
+      processingMs,
+      this.propsJson,
+      true,
+      streamKey,
+      this.oddInsertId,
+    )
+    this.lastProcessingMs = Math.max(this.lastProcessingMs, processingMs)
+    return c
+  }
 }
 
 const SLOT_MS = 900_000
 const DAY_MS = 86_400_000
 const TAG_PLAN = 0x504c414e
 const TAG_SESSION = 0x53455353
+const TAG_EDGE = 0x45444745
+const TAG_PROBE = 0x50524f42
 
 /** Activity by local hour of day. */
 const diurnal = [
@@ -77,7 +106,7 @@ const planDay = (ds: Dataset, day: number): DayPlan => {
         const repeated =
           ds.calendar.isRepeatedWallClock(t) || ds.calendar.isRepeatedWallClock(t + SLOT_MS - 1)
         const hour = Math.floor((((t / 3_600_000 + utcOffset) % 24) + 24) % 24)
-        total += repeated ? 0 : diurnal[hour]!
+        total += repeated && !ds.edgeCases ? 0 : diurnal[hour]!
         c[s] = total
       }
       cumulative.set(utcOffset, c)
@@ -175,6 +204,57 @@ const messages = [
 ]
 const payments = ["card", "paypal", "apple_pay"]
 
+/** Odd `$insert_id` values (JSON texts) that leave an event without a usable id. */
+const derivedOddInsertIds = [
+  "null",
+  '""',
+  "true",
+  "false",
+  "{}",
+  "[]",
+  '{"id":"a1","v":2}',
+  '["x",1]',
+]
+/** Odd `$insert_id` values that are usable ids: numbers, and strings that look like something else. */
+const usableOddInsertIds = [
+  "0",
+  "42",
+  "-7",
+  "12.5",
+  "2.50",
+  "1e3",
+  "1234567890123",
+  '"12345"',
+  '"true"',
+  '"null"',
+  '"[1,2]"',
+  '"{x}"',
+  '"1e5"',
+  '"-0"',
+  '" "',
+]
+const oddInsertIds = [...derivedOddInsertIds, ...usableOddInsertIds]
+const usableOdd = new Set(usableOddInsertIds)
+/** Members whose text matters: integers beyond 2^53 (and 2^64), numbers written oddly, escapes. */
+const oddMembers = [
+  '"ref_number":9007199254740993',
+  '"ref_number":-9007199254740993',
+  '"ref_number":9223372036854775807',
+  '"ref_number":18446744073709551615',
+  '"ref_number":123456789012345678901234567890',
+  '"ratio":1.0',
+  '"ratio":2.50',
+  '"ratio":1e21',
+  '"ratio":-0',
+  '"ratio":5e-324',
+  '"ratio":1.7976931348623157e308',
+  '"note":"caf\\u00e9 \\ud83d\\ude00 \\t \\u0001 \\"q\\" \\\\ \\/"',
+  '"nested_order":{"z":[{"b":1,"a":2}],"a":{"y":null,"x":"9007199254740993"}}',
+]
+
+const withMember = (json: string, member: string): string =>
+  json === "" ? member : `${json},${member}`
+
 /** Generates the events of one session (in time order) into `out`. */
 const session = (
   ds: Dataset,
@@ -194,26 +274,73 @@ const session = (
   const length = Math.min(30, 2 + Math.floor(r.exp(4.6)))
   let cart: string[] = []
   let checkout = false
+  const e = ds.edgeCases ? new Rng(ds.seed, TAG_EDGE, day, user.index, slot) : undefined
   const emit = (name: string, json: string): void => {
     const insertId = r.chance(0.01) ? null : r.hex(16)
     const late = r.chance(0.02)
     const processingMs = late
       ? t + (1 + r.int(5)) * DAY_MS + r.int(DAY_MS)
       : t + 500 + Math.floor(r.exp(20_000))
-    out.push(new SimEvent(name, user, t, insertId, processingMs, json, false, t))
-    if (r.chance(0.01)) {
+    if (e === undefined) {
+      const ev = new SimEvent(name, user, t, insertId, processingMs, json, false, t)
+      out.push(ev)
+      if (r.chance(0.01))
+        out.push(
+          ev.copy(
+            processingMs + 1000 + r.int(3_600_000),
+            Math.min(t + 1000 + r.int(600_000), slotEnd - 1),
+          ),
+        )
+      return
+    }
+    // edge cases: the same draws from `r` as above, every extra one from `e`
+    let plain = insertId
+    let odd: string | undefined
+    if (insertId !== null) {
+      const x = e.next()
+      if (x < 0.04) {
+        odd = e.pick(oddInsertIds)
+        plain = null
+      } else if (x < 0.07) plain = null
+    }
+    const own = e.chance(0.03) ? withMember(json, e.pick(oddMembers)) : json
+    const ev = new SimEvent(name, user, t, plain, processingMs, own, false, t, odd)
+    out.push(ev)
+    const usable = ev.insertId !== null || (odd !== undefined && usableOdd.has(odd))
+    const copies =
+      (r.chance(0.01) ? 1 : 0) +
+      (e.chance(usable ? 0.02 : 0.35) ? 1 + (e.chance(usable ? 0.05 : 0.3) ? 1 : 0) : 0)
+    for (let k = 0; k < copies; k++)
       out.push(
-        new SimEvent(
-          name,
-          user,
-          t,
-          insertId,
-          processingMs + 1000 + r.int(3_600_000),
-          json,
-          true,
-          Math.min(t + 1000 + r.int(600_000), slotEnd - 1),
+        ev.copy(
+          processingMs + 1000 + e.int(3_600_000),
+          Math.min(t + 1000 + e.int(600_000), slotEnd - 1),
         ),
       )
+    if (e.chance(0.03)) {
+      // a second event of the same user in the same second (half of them in the same ms): a
+      // double tap, told apart by its own id or, without a usable one, by its properties
+      const twinMs = e.chance(0.5) ? t : t + e.int(1000 - (t % 1000))
+      const twinOdd = e.chance(0.2) ? e.pick(derivedOddInsertIds) : undefined
+      const twin = new SimEvent(
+        name,
+        user,
+        twinMs,
+        twinOdd === undefined && e.chance(0.85) ? e.hex(16) : null,
+        processingMs + e.int(1000),
+        withMember(own, '"tap":2'),
+        false,
+        twinMs,
+        twinOdd,
+      )
+      out.push(twin)
+      if (twin.insertId === null && e.chance(0.3))
+        out.push(
+          twin.copy(
+            twin.processingMs + 1000 + e.int(3_600_000),
+            Math.min(twinMs + 1000 + e.int(600_000), slotEnd - 1),
+          ),
+        )
     }
   }
   for (let n = 0; n < length; n++) {
@@ -309,6 +436,73 @@ const session = (
   }
 }
 
+/** Instants `[start, end)` at which the calendar's offset changes (on quarter hours). */
+const zoneChanges = (ds: Dataset, start: number, end: number): number[] => {
+  const out: number[] = []
+  if (ds.calendar.utc) return out
+  for (let q = start; q < end; q += SLOT_MS)
+    if (ds.calendar.offsetMs(q) !== ds.calendar.offsetMs(q - 1)) out.push(q)
+  return out
+}
+
+/** Around each change: 30 minutes before, the last ms before, the change itself, 30 after. */
+const PROBE_OFFSETS = [-1_800_000, -1, 0, 1_800_000]
+const PROBE_USERS = 4
+
+/**
+ * With edge cases, on a day the legacy zone's clock changes: a few users with an event at each
+ * instant of `PROBE_OFFSETS` around the change (on a fall-back day 30 minutes before and after
+ * show the same wall clock). Each user's ids take another form: plain, none (redelivered), odd
+ * without a usable id, plain and redelivered. Events of one user differ in `dst_probe`, so two
+ * that read as the same instant stay two events.
+ */
+const probeEvents = (ds: Dataset, day: number, start: number, end: number): SimEvent[] => {
+  const out: SimEvent[] = []
+  const changes = zoneChanges(ds, start, end)
+  if (!ds.edgeCases || changes.length === 0) return out
+  const e = new Rng(ds.seed, TAG_PROBE, day)
+  const users: number[] = []
+  for (let tries = 0; users.length < PROBE_USERS && tries < 200; tries++) {
+    const i = e.int(ds.eventUsers)
+    if (ds.user(i).signupDay <= day && !users.includes(i)) users.push(i)
+  }
+  for (const change of changes) {
+    users.forEach((i, j) => {
+      const user = ds.user(i)
+      PROBE_OFFSETS.forEach((offset, k) => {
+        const t = change + offset
+        if (t < start || t >= end) return
+        const slotEnd = start + (Math.floor((t - start) / SLOT_MS) + 1) * SLOT_MS
+        const web = user.platform.lib === "web"
+        const json = web
+          ? `"$current_url":"${URL_BASE}/","page_title":"Home","$referrer":"$direct","dst_probe":${k}`
+          : `"screen":"Home","dst_probe":${k}`
+        const odd = j === 2 ? e.pick(derivedOddInsertIds) : undefined
+        const ev = new SimEvent(
+          web ? "Page View" : "Screen View",
+          user,
+          t,
+          j === 0 || j === 3 ? e.hex(16) : null,
+          t + 500 + e.int(20_000),
+          json,
+          false,
+          t,
+          odd,
+        )
+        out.push(ev)
+        if (j === 1 || j === 3)
+          out.push(
+            ev.copy(
+              ev.processingMs + 1000 + e.int(3_600_000),
+              Math.min(t + 1 + e.int(600_000), slotEnd - 1),
+            ),
+          )
+      })
+    })
+  }
+  return out
+}
+
 /**
  * The events of one calendar day (of the project's calendar), in serving order, one quarter-hour
  * slot at a time so memory stays bounded by a slot's worth of events. The array is reused: it is
@@ -317,20 +511,26 @@ const session = (
 export function* daySlots(ds: Dataset, day: number): Generator<SimEvent[], void, undefined> {
   if (day < ds.startDay || day >= ds.endDay) return
   const plan = planDay(ds, day)
+  const probes = probeEvents(ds, day, plan.start, plan.start + plan.slots * SLOT_MS)
   const seen = new Uint8Array(ds.eventUsers)
   const buffer: SimEvent[] = []
   for (let s = 0; s < plan.slots; s++) {
     const a = plan.offsets[s]!
     const b = plan.offsets[s + 1]!
-    if (a === b) continue
-    buffer.length = 0
     const slotStart = plan.start + s * SLOT_MS
+    const probed =
+      probes.length === 0
+        ? probes
+        : probes.filter((ev) => ev.timeMs >= slotStart && ev.timeMs < slotStart + SLOT_MS)
+    if (a === b && probed.length === 0) continue
+    buffer.length = 0
     for (let k = a; k < b; k++) {
       const u = plan.owners[k]!
       const first = seen[u] === 0
       seen[u] = 1
       session(ds, day, ds.user(u), s, slotStart, first, buffer)
     }
+    buffer.push(...probed)
     buffer.sort(byStreamKey)
     yield buffer
   }

@@ -49,3 +49,16 @@ export const simDerivedInsertId = (
   write([eventName, distinctId, timeMs, kept], out)
   return createHash("md5").update(out.join("")).digest("hex")
 }
+
+/**
+ * The simulator's own statement of which `$insert_id` values are ids (the product's rule is
+ * pinned to it by a test): a non-empty string is the id itself; a finite number is its
+ * shortest decimal text, the one JavaScript prints for its double (`2.50` is `2.5`, `1e3` is
+ * `1000`); anything else (missing, `null`, `""`, a boolean, an object, an array) is no id, and
+ * the event gets the derived one.
+ */
+export const simUsableInsertId = (value: unknown): string | undefined => {
+  if (typeof value === "string") return value === "" ? undefined : value
+  if (typeof value === "number" && Number.isFinite(value)) return String(value)
+  return undefined
+}

@@ -1,7 +1,7 @@
 import { ChecksumAccumulator } from "./checksum.js"
 import type { Dataset } from "./dataset.js"
 import { dayEvents, daySlots, type SimEvent } from "./day-events.js"
-import { simDerivedInsertId } from "./derived-id.js"
+import { simDerivedInsertId, simUsableInsertId } from "./derived-id.js"
 import { DateTimeValue, type Predicate, type WhereScope } from "./where.js"
 
 /** A filtered range of events, in project-calendar days. */
@@ -41,12 +41,31 @@ export const servedTime = (ds: Dataset, ev: SimEvent, timeInMs: boolean): number
   return timeInMs ? local : Math.floor(local / 1000)
 }
 
-/** One JSONL line (without the newline), exactly as Mixpanel's export writes it. */
-export const formatLine = (ds: Dataset, ev: SimEvent, timeInMs: boolean): string => {
-  const iid = ev.insertId === null ? "" : `,"$insert_id":"${ev.insertId}"`
+/** The `$insert_id` member as served (with its leading comma), empty when the line has none. */
+const insertIdMember = (ev: SimEvent): string =>
+  ev.insertId !== null
+    ? `,"$insert_id":"${ev.insertId}"`
+    : ev.oddInsertId !== undefined
+      ? `,"$insert_id":${ev.oddInsertId}`
+      : ""
+
+/**
+ * The `properties` object of a line as JSON text, exactly as served, with the given
+ * `mp_processing_time_ms` (each copy has its own).
+ */
+export const servedPropertiesJson = (
+  ds: Dataset,
+  ev: SimEvent,
+  timeInMs: boolean,
+  processingMs: number,
+): string => {
   const own = ev.propsJson.length > 0 ? `,${ev.propsJson}` : ""
-  return `{"event":${jsonName(ev.name)},"properties":{"time":${servedTime(ds, ev, timeInMs)},"distinct_id":${jsonDid(ev.user.distinctId)}${iid},"mp_processing_time_ms":${ev.processingMs},${ev.user.eventPropsJson}${own}}}`
+  return `{"time":${servedTime(ds, ev, timeInMs)},"distinct_id":${jsonDid(ev.user.distinctId)}${insertIdMember(ev)},"mp_processing_time_ms":${processingMs},${ev.user.eventPropsJson}${own}}`
 }
+
+/** One JSONL line (without the newline), exactly as Mixpanel's export writes it. */
+export const formatLine = (ds: Dataset, ev: SimEvent, timeInMs: boolean): string =>
+  `{"event":${jsonName(ev.name)},"properties":${servedPropertiesJson(ds, ev, timeInMs, ev.processingMs)}}`
 
 /** The properties a client parses from the line, without the volatile ones. */
 export const stableProperties = (ev: SimEvent): Record<string, unknown> => ({
@@ -69,7 +88,9 @@ export class EventScope implements WhereScope {
       case "distinct_id":
         return ev.user.distinctId
       case "$insert_id":
-        return ev.insertId ?? undefined
+        return (
+          ev.insertId ?? (ev.oddInsertId === undefined ? undefined : JSON.parse(ev.oddInsertId))
+        )
       case "mp_processing_time_ms":
         return ev.processingMs
     }
@@ -144,6 +165,8 @@ const lineHead = (name: string): Buffer => {
   return b
 }
 const INSERT_ID = Buffer.from(',"$insert_id":"')
+/** An odd insert id's key; its JSON text follows. */
+const ODD_INSERT_ID = Buffer.from(',"$insert_id":')
 /** The insert id's closing quote, then the processing time's key. */
 const PROCESSING = Buffer.from('","mp_processing_time_ms":')
 const PROCESSING_QUOTED = 0
@@ -231,7 +254,12 @@ export function* exportChunks(
       const props = ev.propsJson
       // Upper bound of the line's size: fixed parts, numbers, and 3 bytes per props character.
       const max =
-        head.length + user.distinctIdPart.length + user.linePart.length + props.length * 3 + 120
+        head.length +
+        user.distinctIdPart.length +
+        user.linePart.length +
+        props.length * 3 +
+        (ev.oddInsertId?.length ?? 0) * 3 +
+        120
       const full = w.ensure(max)
       if (full !== undefined) yield full
       w.bytes(head)
@@ -241,7 +269,13 @@ export function* exportChunks(
         w.bytes(INSERT_ID)
         w.ascii(ev.insertId)
         w.bytes(PROCESSING, PROCESSING_QUOTED)
-      } else w.bytes(PROCESSING, PROCESSING_PLAIN)
+      } else {
+        if (ev.oddInsertId !== undefined) {
+          w.bytes(ODD_INSERT_ID)
+          w.utf8(ev.oddInsertId)
+        }
+        w.bytes(PROCESSING, PROCESSING_PLAIN)
+      }
       w.integer(ev.processingMs)
       w.bytes(user.linePart)
       if (props.length > 0) {
@@ -254,9 +288,21 @@ export function* exportChunks(
   if (w.pos > 0) yield w.buf.subarray(0, w.pos)
 }
 
-/** The id a correct client keys an event on: its `$insert_id`, or the derived one. */
+/** The id a correct client keys an event on: its usable `$insert_id`, or the derived one. */
 export const truthInsertId = (ev: SimEvent, timeMs: number): string =>
-  ev.insertId ?? simDerivedInsertId(ev.name, ev.user.distinctId, timeMs, stableProperties(ev))
+  ev.insertId ??
+  (ev.oddInsertId === undefined ? undefined : simUsableInsertId(JSON.parse(ev.oddInsertId))) ??
+  simDerivedInsertId(ev.name, ev.user.distinctId, timeMs, stableProperties(ev))
+
+/**
+ * The instant a client reads from the served `time` (true UTC epoch ms, whole seconds without
+ * `time_in_ms`): in a legacy zone the wall clock back to UTC, the second pass of a repeated
+ * hour read as the first.
+ */
+export const readTimeMs = (ds: Dataset, ev: SimEvent, timeInMs: boolean): number => {
+  const served = servedTime(ds, ev, timeInMs)
+  return ds.calendar.wallClockToUtc(timeInMs ? served : served * 1000)
+}
 
 export interface Truth {
   readonly count: number
@@ -264,16 +310,29 @@ export interface Truth {
 }
 
 /**
- * The deduplicated set a correct client must end with. The generator never gives one user two
- * events in the same second, so originals are unique by Mixpanel's 4-tuple and the redelivered
- * copies are exactly the duplicates.
+ * The deduplicated set a correct client must end with. A user's events in one second differ
+ * in their ids or their properties, and two that read as one instant (a repeated hour) too, so
+ * originals are unique by Mixpanel's 4-tuple and the redelivered copies are exactly the
+ * duplicates. With `withProperties` each term also covers the event's properties as served,
+ * those of its copy processed last (the one a client keeps).
  */
-export const eventTruth = (ds: Dataset, q: EventQuery, timeInMs: boolean): Truth => {
+export const eventTruth = (
+  ds: Dataset,
+  q: EventQuery,
+  timeInMs: boolean,
+  withProperties = false,
+): Truth => {
   const acc = new ChecksumAccumulator()
   for (const ev of queryEvents(ds, { ...q, limit: Number.POSITIVE_INFINITY })) {
     if (ev.duplicate) continue
-    const timeMs = timeInMs ? ev.timeMs : Math.floor(ev.timeMs / 1000) * 1000
-    acc.addEvent(ev.name, ev.user.distinctId, timeMs, truthInsertId(ev, timeMs))
+    const timeMs = readTimeMs(ds, ev, timeInMs)
+    acc.addEvent(
+      ev.name,
+      ev.user.distinctId,
+      timeMs,
+      truthInsertId(ev, timeMs),
+      withProperties ? servedPropertiesJson(ds, ev, timeInMs, ev.lastProcessingMs) : undefined,
+    )
   }
   return { count: acc.count, checksum: acc.digest() }
 }

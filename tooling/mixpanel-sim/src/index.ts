@@ -1,3 +1,4 @@
+export { CanonicalJsonError, canonicalJsonText } from "./canonical-json.js"
 export {
   ChecksumAccumulator,
   type EventIdentity,
@@ -8,13 +9,15 @@ export {
 export { type ManualClock, manualClock, type SimClock } from "./clock.js"
 export { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
 export { dayEvents, type SimEvent } from "./day-events.js"
-export { simDerivedInsertId } from "./derived-id.js"
+export { simDerivedInsertId, simUsableInsertId } from "./derived-id.js"
 export {
   type EventQuery,
   eventTruth,
   exportChunks,
   formatLine,
   queryEvents,
+  readTimeMs,
+  servedPropertiesJson,
   truthInsertId,
 } from "./events.js"
 export {

@@ -14,6 +14,7 @@ const usage = `Usage: pnpm sim [options]
   --events-per-day N  daily event volume instead of the users-derived one
   --profiles N        profiles (default: users)
   --timezone Z        legacy project time zone (IANA); UTC when absent
+  --edge-cases        add odd insert ids, more copies, same-second events, big integers, DST
   --faults F          fault plan: JSON, a file path, or a preset (${Object.keys(faultPresets).join(", ")})
   --clock-speed N     run the rate-limit clock N times faster
   --no-limits         do not enforce rate limits
@@ -34,6 +35,7 @@ const { values } = parseArgs({
     "events-per-day": { type: "string" },
     profiles: { type: "string" },
     timezone: { type: "string" },
+    "edge-cases": { type: "boolean" },
     faults: { type: "string" },
     "clock-speed": { type: "string" },
     "no-limits": { type: "boolean" },
@@ -88,6 +90,7 @@ const main = async (): Promise<void> => {
     ...opt("eventsPerDay", num("events-per-day", values["events-per-day"])),
     ...opt("profiles", num("profiles", values.profiles)),
     ...opt("timeZone", values.timezone),
+    ...(values["edge-cases"] ? { edgeCases: true } : {}),
     ...opt("faults", faultPlan(values.faults)),
     ...opt("clockSpeed", num("clock-speed", values["clock-speed"])),
     ...(values["no-limits"] ? { limits: false as const } : {}),

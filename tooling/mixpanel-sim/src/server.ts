@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type ServerResponse } from "node:ht
 import type { Socket } from "node:net"
 import type { BehaviorSpec } from "./behaviors.js"
 import { parseBehaviors } from "./behaviors.js"
-import { profileChecksum } from "./checksum.js"
+import { ChecksumAccumulator, profileChecksum } from "./checksum.js"
 import { makeClock, type SimClock } from "./clock.js"
 import { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
 import { discoveryRoutes } from "./discovery.js"
@@ -19,7 +19,7 @@ import {
   type LimitsOption,
 } from "./limits.js"
 import { DEFAULT_PRERENDER_MAX_BYTES, Prerenderer, type PrerenderStats } from "./prerender.js"
-import { selectProfiles } from "./profile-query.js"
+import { selectedProfile, selectProfiles } from "./profile-query.js"
 import { groupProfile, profileDistinctId } from "./profiles.js"
 import { sendError } from "./respond.js"
 
@@ -66,6 +66,11 @@ export interface EventTruthRequest {
   readonly where?: string
   /** The precision the client fetched with (`time_in_ms`); default true. */
   readonly timeInMs?: boolean
+  /**
+   * Whether the checksum covers each event's properties too (as served, of its copy processed
+   * last), to compare with `ChecksumAccumulator.addEvent(..., propertiesJson)`; default false.
+   */
+  readonly properties?: boolean
 }
 
 export interface ProfileTruthRequest {
@@ -77,6 +82,11 @@ export interface ProfileTruthRequest {
   /** Mixpanel's behaviours JSON (an array). */
   readonly behaviors?: unknown
   readonly asOfTimestamp?: number
+  /**
+   * Whether the checksum covers each profile's `$properties` too (as served), to compare with
+   * `ChecksumAccumulator.addProfile(id, propertiesJson)`; default false.
+   */
+  readonly properties?: boolean
 }
 
 export interface SimStats {
@@ -440,7 +450,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       if (req.where) params.set("where", req.where)
       const q = parseExportQuery(ds, params, Number.POSITIVE_INFINITY)
       if (typeof q === "string") throw new Error(q)
-      return eventTruth(ds, q, req.timeInMs ?? true)
+      return eventTruth(ds, q, req.timeInMs ?? true, req.properties === true)
     },
     profileTruth: async (req = {}) => {
       let behaviors: BehaviorSpec[] | undefined
@@ -454,6 +464,14 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         ...(behaviors !== undefined ? { behaviors } : {}),
         ...(req.asOfTimestamp !== undefined ? { asOfTimestamp: req.asOfTimestamp } : {}),
       })
+      if (req.properties === true) {
+        const acc = new ChecksumAccumulator()
+        for (let k = 0; k < sel.indices.length; k++) {
+          const p = selectedProfile(ds, sel, k, undefined)
+          acc.addProfile(p.$distinct_id, JSON.stringify(p.$properties))
+        }
+        return { count: acc.count, checksum: acc.digest() }
+      }
       const ids = Array.from(sel.indices, (i) =>
         sel.group ? groupProfile(ds, i).distinctId : profileDistinctId(ds, i),
       )

@@ -29,9 +29,17 @@ export interface ProjectCalendar {
   dayBounds(epochDayNumber: number): { readonly start: number; readonly end: number }
   /**
    * True when the instant's local wall-clock time also occurred earlier (the second pass through
-   * a fall-back hour). Such times cannot be mapped back to UTC, so the dataset avoids them.
+   * a fall-back hour). A client cannot tell such a time from the first pass, so the plain
+   * dataset avoids them; with edge cases it serves them (see `wallClockToUtc`).
    */
   isRepeatedWallClock(utcMs: number): boolean
+  /**
+   * The instant a client reads from a local wall-clock time (ms of that wall clock read as if it
+   * were UTC): the earliest instant showing it, so the second pass of a repeated hour reads as
+   * the first, as legacy projects mean it; a time the zone skipped reads with the offset in
+   * force before the change (the simulator never serves one).
+   */
+  wallClockToUtc(localMs: number): number
 }
 
 const utcCalendar: ProjectCalendar = {
@@ -40,6 +48,7 @@ const utcCalendar: ProjectCalendar = {
   offsetMs: () => 0,
   dayBounds: (d) => ({ start: d * DAY_MS, end: (d + 1) * DAY_MS }),
   isRepeatedWallClock: () => false,
+  wallClockToUtc: (localMs) => localMs,
 }
 
 export const isValidTimeZone = (zone: string): boolean => {
@@ -122,6 +131,17 @@ export const makeCalendar = (timeZone: string | undefined): ProjectCalendar => {
         }
       }
       return false
+    },
+    wallClockToUtc: (localMs) => {
+      // The instant is within 14 hours of the wall clock; at most one change falls in between.
+      const before = offsetMs(localMs - 14 * 3_600_000)
+      const after = offsetMs(localMs + 14 * 3_600_000)
+      const shows = (utc: number, off: number) => offsetMs(utc) === off
+      const early = localMs - Math.max(before, after)
+      const late = localMs - Math.min(before, after)
+      if (shows(early, Math.max(before, after))) return early
+      if (shows(late, Math.min(before, after))) return late
+      return localMs - before
     },
   }
 }

@@ -114,8 +114,9 @@ export const crashes = (runsPerMode: number): Part => ({
   title: "crashes: SIGKILL at random moments, then a reader, then the rerun",
   run: async (sim, env, dir, rng) => {
     const truth = new Map<string, { count: number; checksum: string }>()
-    for (const day of DAYS) truth.set(day, await sim.truth({ from: day, to: day }))
-    const profiles = await sim.profileTruth()
+    for (const day of DAYS)
+      truth.set(day, await sim.truth({ from: day, to: day, properties: true }))
+    const profiles = await sim.profileTruth({ properties: true })
     const fresh = (label: string) => {
       const d = join(dir, label)
       mkdirSync(join(d, "tmp"), { recursive: true })

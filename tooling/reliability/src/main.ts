@@ -60,6 +60,7 @@ const sim = await startSimulator({
   today: "2024-06-30",
   limits: false,
   prerender: true,
+  edgeCases: true,
 })
 const { MP_DB: _db, MP_MEMORY_LIMIT: _limit, ...inherited } = process.env
 const env: NodeJS.ProcessEnv = {

@@ -4,12 +4,14 @@ import { ChecksumAccumulator } from "@mixpanel-data/mixpanel-sim"
 /**
  * What a reader sees in a database file, read with DuckDB itself (read-only, none of the
  * product's code): the tables, the per-day manifest, and an order-independent checksum of the
- * events of any day, computed as the simulator computes its truth.
+ * events of any day, computed as the simulator computes its truth: over each event's key and
+ * its properties, read as JSON text (never as JS numbers, so integers beyond 2^53 count as
+ * stored) and put in the simulator's canonical form.
  */
 export interface Seen {
   /** Tables a user sees (not starting with `_`). */
   readonly tables: ReadonlyArray<string>
-  /** Internal staging tables (a load under way or cut off). */
+  /** Internal staging tables (a load or a replace under way or cut off). */
   readonly staging: number
   /** Days the events manifest records, with their row counts. */
   readonly manifest: ReadonlyMap<string, number>
@@ -26,7 +28,9 @@ export const read = async (path: string): Promise<Seen> => {
     const rows = async (sql: string) => (await conn.runAndReadAll(sql)).getRows()
     const names = (await rows("SELECT table_name FROM duckdb_tables()")).map((r) => String(r[0]))
     const tables = names.filter((n) => !n.startsWith("_")).sort()
-    const staging = names.filter((n) => n.startsWith("_staging_")).length
+    const staging = names.filter(
+      (n) => n.startsWith("_staging_") || n.startsWith("_replacing_"),
+    ).length
     const manifest = new Map<string, number>()
     if (names.includes("_partitions")) {
       for (const [day, n] of await rows(
@@ -36,22 +40,28 @@ export const read = async (path: string): Promise<Seen> => {
     }
     const days = new Map<string, ChecksumAccumulator>()
     if (tables.includes("events")) {
-      const reader = await conn.streamAndReadUntil(
+      const result = await conn.stream(
         `SELECT event_time::DATE::VARCHAR, event_name, distinct_id, epoch_ms(event_time),
-           insert_id FROM events`,
-        Number.MAX_SAFE_INTEGER,
+           insert_id, properties::VARCHAR FROM events`,
       )
-      for (const [day, name, id, ms, insertId] of reader.getRows()) {
-        const key = String(day)
-        const acc = days.get(key) ?? new ChecksumAccumulator()
-        days.set(key, acc)
-        acc.addEvent(String(name), String(id), Number(ms), String(insertId))
+      for (;;) {
+        const chunk = await result.fetchChunk()
+        if (chunk === null || chunk.rowCount === 0) break
+        for (const [day, name, id, ms, insertId, properties] of chunk.getRows()) {
+          const key = String(day)
+          const acc = days.get(key) ?? new ChecksumAccumulator()
+          days.set(key, acc)
+          acc.addEvent(String(name), String(id), Number(ms), String(insertId), String(properties))
+        }
       }
     }
     let profiles: Seen["profiles"]
     if (tables.includes("profiles")) {
       const acc = new ChecksumAccumulator()
-      for (const [id] of await rows("SELECT distinct_id FROM profiles")) acc.addProfile(String(id))
+      for (const [id, properties] of await rows(
+        "SELECT distinct_id, properties::VARCHAR FROM profiles",
+      ))
+        acc.addProfile(String(id), String(properties))
       profiles = { count: acc.count, checksum: acc.digest() }
     }
     return {

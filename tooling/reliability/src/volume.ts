@@ -81,7 +81,7 @@ export const volume = (events: number): Part => ({
     const failures: Array<string> = []
     let passed = 0
     try {
-      const truth = await sim.truth({ from: DAY, to: DAY })
+      const truth = await sim.truth({ from: DAY, to: DAY, properties: true })
       const check = async (
         what: string,
         db: string,
