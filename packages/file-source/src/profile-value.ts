@@ -1,4 +1,4 @@
-import { type ProfileRecord, profileOfEngageResult } from "@mixpanel-data/core"
+import { type ProfileRecord, parseJsonExact, profileOfEngageResult } from "@mixpanel-data/core"
 
 const isObject = (v: unknown): v is Record<string, unknown> =>
   typeof v === "object" && v !== null && !Array.isArray(v)
@@ -13,7 +13,7 @@ export const profilesOfValue = (
 ): ReadonlyArray<ProfileRecord> | string => {
   let value: unknown
   try {
-    value = JSON.parse(text)
+    value = parseJsonExact(text)
   } catch (e) {
     return `invalid JSON (${e instanceof Error ? e.message : String(e)})`
   }

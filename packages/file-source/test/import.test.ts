@@ -216,6 +216,31 @@ describe("import through the file source", () => {
     ])
   })
 
+  it("keeps integers above 2^53 exact in profiles too, pages and lines alike", async () => {
+    const dir = tempDir()
+    const page = join(dir, "page.json")
+    writeFileSync(
+      page,
+      `{"page": 0, "results": [\n {"$distinct_id": "a", "$properties": {"id": 9007199254740993,\n "n": [ -18446744073709551617 ], "s": "x  y"}},\n {"$distinct_id": "b", "$properties": {"small": 3}}]}`,
+    )
+    const lines = join(dir, "lines.jsonl")
+    writeFileSync(lines, '{"$distinct_id":"c","$properties":{"big":123456789012345678901234}}\n')
+    const out = await ok(
+      join(dir, "db.duckdb"),
+      Effect.gen(function* () {
+        yield* importProfiles({ source: makeFileSource({ paths: [page, lines] }), table: "users" })
+        return yield* query(
+          "SELECT distinct_id, properties::VARCHAR AS p FROM users ORDER BY distinct_id",
+        )
+      }),
+    )
+    expect(out).toEqual([
+      { distinct_id: "a", p: '{"id":9007199254740993,"n":[-18446744073709551617],"s":"x  y"}' },
+      { distinct_id: "b", p: '{"small":3}' },
+      { distinct_id: "c", p: '{"big":123456789012345678901234}' },
+    ])
+  })
+
   it("imports only the event names asked for, from stdin too", async () => {
     const dir = tempDir()
     const a = eventsFile(dir, "a.jsonl", 20)

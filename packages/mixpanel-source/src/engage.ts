@@ -3,6 +3,7 @@ import {
   InvalidSourceInput,
   type ProfileRecord,
   type ProfilesRequest,
+  parseJsonExact,
   profileOfEngageResult,
   reportProgress,
   ServerError,
@@ -50,7 +51,7 @@ export const engageForm = (request: ProfilesRequest): Params => {
 
 const parsePage = (text: string): EngagePage | undefined => {
   try {
-    const body = JSON.parse(text) as Record<string, unknown>
+    const body = parseJsonExact(text) as Record<string, unknown>
     if (!Array.isArray(body.results)) return undefined
     return {
       page: Number(body.page ?? 0),

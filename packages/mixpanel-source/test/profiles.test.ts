@@ -1,6 +1,6 @@
 import { createServer } from "node:http"
 import type { AddressInfo } from "node:net"
-import type { ProfilesRequest } from "@mixpanel-data/core"
+import { type ProfilesRequest, rawJsonOf } from "@mixpanel-data/core"
 import { DATA_GROUP_ID, profileChecksum, startSimulator } from "@mixpanel-data/mixpanel-sim"
 import { Effect, Stream } from "effect"
 import { describe, expect, it } from "vitest"
@@ -151,5 +151,29 @@ describe("an engage page holding a result that is not a profile", () => {
       ["InvalidSourceInput", 'engage page 0: results[0]: "$properties" must be an object'],
       ["InvalidSourceInput", "engage page 0: results[1]: expected a profile object"],
     ])
+  })
+})
+
+describe("an engage page holding integers beyond 2^53", () => {
+  it("hands each profile's properties on with their exact text", async () => {
+    const body =
+      '{"page":0,"page_size":1000,"session_id":"s","total":2,"results":[{"$distinct_id":"a","$properties":{"id":9007199254740993}},{"$distinct_id":"b","$properties":{"n":1}}]}'
+    const server = createServer((_req, res) => {
+      res.writeHead(200, { "content-type": "application/json" })
+      res.end(body)
+    })
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const records = await withSource(configFor(`http://127.0.0.1:${port}`, tempSpool()), (s) =>
+        Stream.runCollect(s.profiles({})),
+      )
+      expect(records.map((r) => [r.distinctId, rawJsonOf(r.properties)])).toEqual([
+        ["a", '{"id":9007199254740993}'],
+        ["b", undefined],
+      ])
+    } finally {
+      server.close()
+    }
   })
 })

@@ -2,6 +2,7 @@ import type { DuckDBConnection } from "@duckdb/node-api"
 import { Effect, type Scope, Stream } from "effect"
 import { InvalidRecord, QueryError, StorageIOError } from "../errors.js"
 import { deriveInsertId } from "../insert-id.js"
+import { rawJsonOf } from "../json-exact.js"
 import type { EventRecord, ProfileRecord } from "../records.js"
 import type { IngestOptions } from "../storage.js"
 import { errorMessage, runOn } from "./duck.js"
@@ -38,6 +39,9 @@ const timeMillis = (value: unknown): number | undefined => {
 
 const propertiesJson = (value: unknown, position: number): string | InvalidRecord => {
   if (!isPlainObject(value)) return invalid(position, "properties", "must be a JSON object")
+  // the text it came with, when JS numbers would round some of it
+  const raw = rawJsonOf(value)
+  if (raw !== undefined) return raw
   try {
     const text: unknown = JSON.stringify(value)
     // a `toJSON` answering undefined leaves no JSON at all
