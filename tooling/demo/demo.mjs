@@ -1,5 +1,6 @@
 // `pnpm demo`: a month of a realistic (simulated) Mixpanel project fetched by the real `mp`
-// into ./demo.duckdb, then the questions a product analyst asks first, answered in SQL.
+// into ./demo.duckdb, then the questions a product analyst asks first, answered by `mp report`
+// and in SQL.
 import { spawn } from "node:child_process"
 import { existsSync, mkdtempSync, rmSync } from "node:fs"
 import { tmpdir } from "node:os"
@@ -82,6 +83,14 @@ const show = async (title, sql) => {
   await run(["query", sql])
 }
 
+/** One of `mp report`'s reports, computed over the events table. */
+const report = async (title, args) => {
+  console.log(`\n${bold(title)}`)
+  const shown = args.map((a) => (/^[\w.:-]+$/.test(a) ? a : JSON.stringify(a))).join(" ")
+  console.log(dim(`$ mp report ${shown}`))
+  await run(["report", ...args])
+}
+
 try {
   console.log(bold(`$ mp fetch events --from ${FROM} --to ${TO}`))
   await run(["fetch", "events", "--from", FROM, "--to", TO])
@@ -93,26 +102,25 @@ try {
     `SELECT event_name, count(*) AS events, count(DISTINCT distinct_id) AS users
      FROM events GROUP BY 1 ORDER BY 2 DESC LIMIT 10`,
   )
-  await show(
-    "Daily active users (first 10 days)",
-    `SELECT CAST(event_time AS DATE) AS day, count(DISTINCT distinct_id) AS dau, count(*) AS events
-     FROM events GROUP BY 1 ORDER BY 1 LIMIT 10`,
-  )
-  await show(
-    "Sign Up -> Purchase funnel (purchase within 7 days of signing up)",
-    `WITH signups AS (
-       SELECT distinct_id, min(event_time) AS t FROM events WHERE event_name = 'Sign Up' GROUP BY 1),
-     carts AS (
-       SELECT DISTINCT s.distinct_id FROM signups s JOIN events e USING (distinct_id)
-       WHERE e.event_name = 'Add to Cart' AND e.event_time BETWEEN s.t AND s.t + INTERVAL 7 DAY),
-     buyers AS (
-       SELECT DISTINCT s.distinct_id FROM signups s JOIN events e USING (distinct_id)
-       WHERE e.event_name = 'Purchase' AND e.event_time BETWEEN s.t AND s.t + INTERVAL 7 DAY)
-     SELECT (SELECT count(*) FROM signups) AS signed_up,
-            (SELECT count(*) FROM carts) AS added_to_cart,
-            (SELECT count(*) FROM buyers) AS purchased,
-            round(100.0 * (SELECT count(*) FROM buyers) / (SELECT count(*) FROM signups), 1) AS conversion_pct`,
-  )
+  await report("Daily active users (first 10 days)", [
+    "active",
+    "--from",
+    FROM,
+    "--to",
+    "2024-05-10",
+  ])
+  await report("Sign Up -> Add to Cart -> Purchase funnel (within 7 days of signing up)", [
+    "funnel",
+    "Sign Up",
+    "Add to Cart",
+    "Purchase",
+    "--from",
+    FROM,
+    "--to",
+    TO,
+    "--window",
+    "7d",
+  ])
   await show(
     "Revenue by country (in each buyer's currency)",
     `SELECT properties->>'mp_country_code' AS country, properties->>'currency' AS currency,
@@ -131,6 +139,7 @@ try {
   console.log(`  pnpm mp --db demo.duckdb inspect tables
   pnpm mp --db demo.duckdb inspect keys events
   pnpm mp --db demo.duckdb inspect sample profiles -n 3
+  pnpm mp --db demo.duckdb report segmentation Purchase --from 2024-05-01 --to 2024-05-31 --on mp_country_code
   pnpm mp --db demo.duckdb query "SELECT properties->>'$os' AS os, count(*) FROM events GROUP BY 1"
   pnpm mp --db demo.duckdb --format csv query "SELECT * FROM events LIMIT 100" > events.csv
   pnpm mp --db demo.duckdb export events demo-parquet --format parquet --partition-by day

@@ -17,6 +17,7 @@ const byTag: Record<string, number> = {
   BadArguments: ExitCode.badArguments,
   BadRequestError: ExitCode.badArguments,
   InvalidTableName: ExitCode.badArguments,
+  InvalidReportOptions: ExitCode.badArguments,
   TableExists: ExitCode.badArguments,
   TableTypeMismatch: ExitCode.badArguments,
   OutputExists: ExitCode.badArguments,
@@ -38,7 +39,7 @@ export const exitCodeHelp = `Exit codes:
        file or day and the line; a server error after retries)
   2    authentication or authorization (401, 402 plan limit, 403 permission, no credentials)
   3    bad arguments (unknown option, bad table name, table or output exists, bad where
-       expression, a drop not confirmed)
+       expression, bad report options, a drop not confirmed)
   4    not found (table, database, account, input file)
   5    rate limited after retries
   130  interrupted (Ctrl-C); completed days stay committed, run again to resume`

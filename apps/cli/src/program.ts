@@ -1,3 +1,5 @@
+import type { ReportKind } from "@mixpanel-data/core"
+import { DEFAULT_VIEW_TOP, VIEW_SAMPLE_ROWS } from "@mixpanel-data/core"
 import { Command, Option } from "commander"
 import { CliError } from "./cli-error.js"
 import { exitCodeHelp } from "./exit-codes.js"
@@ -83,6 +85,7 @@ Examples:
   mp fetch events --from 2024-05-01 --to 2024-05-31
   mp fetch profiles
   mp query "SELECT event_name, count(*) FROM events GROUP BY 1 ORDER BY 2 DESC"
+  mp report funnel "Sign Up" Purchase --from 2024-05-01 --to 2024-05-31 --window 7d
   mp export events out --format parquet --partition-by day
 
 ${exitCodeHelp}`,
@@ -153,6 +156,91 @@ ${exitCodeHelp}`,
     .action((sql: string | undefined, _opts: Opts, cmd: Command) =>
       invoke(cmd, async (g, o) => (await import("./commands/query.js")).query(g, sql, o)),
     )
+
+  const report = program
+    .command("report")
+    .description("Mixpanel's reports computed over a stored events table (read-only)")
+    .addHelpText(
+      "after",
+      `
+Days are inclusive, midnight to midnight in the table's project zone (UTC unless it was
+fetched or imported for a legacy zone); weeks start on Monday. --format json prints the answer
+in the shape Mixpanel's API gives; table (the default), jsonl and csv print rows.`,
+    )
+  const reportCommand = (name: string, description: string, example: string) =>
+    report
+      .command(name)
+      .description(description)
+      .requiredOption("--from <date>", "first day, YYYY-MM-DD")
+      .requiredOption("--to <date>", "last day, YYYY-MM-DD, inclusive")
+      .option("--table <name>", "events table", "events")
+      .addHelpText("after", `\nExample:\n  ${example}`)
+  const runReport = (kind: ReportKind, input: (opts: Opts) => Opts) => (cmd: Command) =>
+    invoke(cmd, async (g, o) => (await import("./commands/report.js")).report(g, kind, input(o)))
+  reportCommand(
+    "segmentation",
+    "an event per bucket: events, distinct users or events per user, optionally by a property",
+    `mp report segmentation "Sign Up" --from 2024-05-01 --to 2024-05-31 --type unique --on '$os'`,
+  )
+    .argument("<event>", "event name")
+    .option("--unit <unit>", "hour, day (default), week or month")
+    .option(
+      "--type <type>",
+      "general (events, default), unique (users) or average (events per user)",
+    )
+    .option("--on <property>", "break down by this property's value (a key of properties)")
+    .option(
+      "--where <sql>",
+      "SQL condition over the table's columns, e.g. \"properties->>'plan' = 'pro'\"",
+    )
+    .option("--limit <n>", "with --on: the top N values over the range (default 60)")
+    .action((event: string, _o: Opts, cmd: Command) =>
+      runReport("segmentation", (o) => ({ ...o, event }))(cmd),
+    )
+  reportCommand(
+    "funnel",
+    "users through steps in order within a window, per entry bucket",
+    'mp report funnel "View Item" "Add To Cart" Purchase --from 2024-05-01 --to 2024-05-31 --window 7d',
+  )
+    .argument("<steps...>", "two or more event names, in order")
+    .option(
+      "--window <length>",
+      "conversion window from the first step: 7d, 24h, 90m (default 30d)",
+    )
+    .option("--unit <unit>", "entry buckets: day, week or month (default: one for the range)")
+    .action((steps: string[], _o: Opts, cmd: Command) =>
+      runReport("funnel", (o) => ({ ...o, steps }))(cmd),
+    )
+  reportCommand(
+    "retention",
+    "cohorts by first (or any) BORN event, and who came back in each interval",
+    'mp report retention --born "Sign Up" --return Purchase --from 2024-05-01 --to 2024-05-31 --unit week',
+  )
+    .option("--born <event>", "the cohort's event (required for --type birth)")
+    .option("--return <event>", "the returning event (default: any event)")
+    .option("--unit <unit>", "cohorts and intervals: day (default), week or month")
+    .option("--intervals <n>", "intervals after the 0th (default 10)")
+    .option("--type <type>", "birth (default) or compounded")
+    .option("--unbounded", "retained in an interval or any later one")
+    .action((_o: Opts, cmd: Command) => runReport("retention", (o) => o)(cmd))
+  reportCommand(
+    "frequency",
+    "per period, users who did an event in at least 1, 2, 3... distinct hours or days of it",
+    "mp report frequency Login --from 2024-05-01 --to 2024-05-31 --unit week --sub-unit day",
+  )
+    .argument("<event>", "event name")
+    .requiredOption("--unit <unit>", "the period: day, week or month")
+    .requiredOption("--sub-unit <unit>", "what is counted in a period: hour or day")
+    .action((event: string, _o: Opts, cmd: Command) =>
+      runReport("frequency", (o) => ({ ...o, event }))(cmd),
+    )
+  reportCommand(
+    "active",
+    "distinct users with any event per day, week or month (DAU, WAU, MAU)",
+    "mp report active --from 2024-05-01 --to 2024-05-31 --unit week",
+  )
+    .option("--unit <unit>", "day (default), week or month")
+    .action((_o: Opts, cmd: Command) => runReport("active", (o) => o)(cmd))
 
   const inspect = program.command("inspect").description("look at tables, and at the project")
   const local = (name: string, description: string, withTable: boolean) => {
@@ -226,6 +314,41 @@ ${exitCodeHelp}`,
     .option("--force", "do not ask")
     .action((t: string, _o: Opts, cmd: Command) =>
       invoke(cmd, async (g, o) => (await import("./commands/drop.js")).drop(g, t, o)),
+    )
+
+  const view = program
+    .command("view")
+    .description("typed views: a table's most frequent property keys as typed columns")
+    .addHelpText(
+      "after",
+      `
+A view reads the table's own columns, then one column per key, named as the key is (quote it
+in SQL: SELECT "$os" FROM events_typed); a key named like one of the table's columns gets the
+suffix _property. Types are inferred from a sample of up to ${VIEW_SAMPLE_ROWS} rows; a later value
+of another type reads as NULL there (it stays in properties). Dropping the table drops its views.`,
+    )
+  view
+    .command("create")
+    .description("create a typed view over an events or profiles table")
+    .argument("<table>", "table name")
+    .option("--name <name>", "view name (default <table>_typed)")
+    .option("--top <n>", "type the N most frequent keys", integer("--top", 1), DEFAULT_VIEW_TOP)
+    .action((t: string, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/view.js")).create(g, t, o)),
+    )
+  view
+    .command("refresh")
+    .description("infer a view's columns again from its table's current data")
+    .argument("<name>", "view name")
+    .action((n: string, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g) => (await import("./commands/view.js")).refresh(g, n)),
+    )
+  view
+    .command("drop")
+    .description("drop a typed view (its table is untouched)")
+    .argument("<name>", "view name")
+    .action((n: string, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g) => (await import("./commands/view.js")).drop(g, n)),
     )
 
   program

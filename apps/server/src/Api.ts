@@ -21,6 +21,7 @@ import {
   ForbiddenPath,
   ForbiddenStatement,
   InvalidJob,
+  InvalidReportOptions,
   InvalidRequest,
   InvalidTableName,
   JobNotFound,
@@ -247,11 +248,151 @@ export class JobsApi extends HttpApiGroup.make("jobs")
     }),
   ) {}
 
+// ---------------------------------------------------------------- reports
+
+/** A day of the table's project zone; the report checks it. */
+const ReportDay = Schema.String.annotate({ format: "date", description: "YYYY-MM-DD, inclusive" })
+const ReportText = (description: string) => Schema.optional(Schema.String.annotate({ description }))
+const ReportRange = {
+  table: ReportText("events table (default events)"),
+  from: ReportDay,
+  to: ReportDay,
+}
+const Count = Schema.Number
+
+export const SegmentationAnswer = Schema.Struct({
+  data: Schema.Struct({
+    /** Every bucket of the range, sorted. */
+    series: Schema.Array(Schema.String),
+    /** Per segment (the event, or a property value), per bucket; 0 where nothing happened. */
+    values: Schema.Record(Schema.String, Schema.Record(Schema.String, Count)),
+  }),
+  legend_size: Count,
+}).annotate({ identifier: "SegmentationAnswer" })
+
+export const FunnelAnswer = Schema.Struct({
+  meta: Schema.Struct({ dates: Schema.Array(Schema.String) }),
+  data: Schema.Record(
+    Schema.String,
+    Schema.Struct({
+      steps: Schema.Array(
+        Schema.Struct({
+          count: Count,
+          avg_time: Schema.NullOr(Schema.Number),
+          avg_time_from_start: Schema.NullOr(Schema.Number),
+          step_conv_ratio: Schema.Number,
+          overall_conv_ratio: Schema.Number,
+          goal: Schema.String,
+          event: Schema.String,
+        }),
+      ),
+      analysis: Schema.Struct({
+        completion: Count,
+        starting_amount: Count,
+        steps: Count,
+        worst: Count,
+      }),
+    }),
+  ),
+}).annotate({ identifier: "FunnelAnswer" })
+
+export const RetentionAnswer = Schema.Record(
+  Schema.String,
+  Schema.Struct({ counts: Schema.Array(Count), first: Count }),
+).annotate({ identifier: "RetentionAnswer" })
+
+export const FrequencyAnswer = Schema.Struct({
+  data: Schema.Record(Schema.String, Schema.Array(Count)),
+}).annotate({ identifier: "FrequencyAnswer" })
+
+const reportErrors = [
+  InvalidReportOptions,
+  ForbiddenStatement,
+  QueryError,
+  QueryTimeout,
+  TableNotFound,
+  InvalidTableName,
+  StorageFailure,
+]
+
+export class ReportsApi extends HttpApiGroup.make("reports")
+  .add(
+    HttpApiEndpoint.get("segmentation", "/reports/segmentation", {
+      query: {
+        ...ReportRange,
+        event: Schema.String.annotate({ description: "the event counted" }),
+        unit: ReportText("hour, day (default), week or month"),
+        type: ReportText("general (events, default), unique (users) or average (events per user)"),
+        on: ReportText("break down by this key of properties"),
+        where: ReportText("a SQL condition over the table's columns"),
+        limit: Schema.optional(
+          Schema.Int.annotate({ description: "top values of on (default 60)" }),
+        ),
+      },
+      success: SegmentationAnswer,
+      error: reportErrors,
+    }).annotate(OpenApi.Summary, "Segmentation: an event per bucket, optionally by a property"),
+    HttpApiEndpoint.get("funnel", "/reports/funnel", {
+      query: {
+        ...ReportRange,
+        steps: Schema.Array(Schema.String).annotate({
+          description: "two or more event names in order: steps=A&steps=B",
+        }),
+        window: ReportText("conversion window from the first step: 7d, 24h, 90m (default 30d)"),
+        unit: ReportText("entry buckets: day, week or month (default: one for the range)"),
+      },
+      success: FunnelAnswer,
+      error: reportErrors,
+    }).annotate(OpenApi.Summary, "Funnel: users through steps in order within a window"),
+    HttpApiEndpoint.get("retention", "/reports/retention", {
+      query: {
+        ...ReportRange,
+        born: ReportText("the cohort's event (required for birth)"),
+        return: ReportText("the returning event (default: any event)"),
+        unit: ReportText("cohorts and intervals: day (default), week or month"),
+        intervals: Schema.optional(
+          Schema.Int.annotate({ description: "intervals after the 0th (default 10)" }),
+        ),
+        type: ReportText("birth (default) or compounded"),
+        unbounded: ReportText("true: retained in an interval or any later one"),
+      },
+      success: RetentionAnswer,
+      error: reportErrors,
+    }).annotate(OpenApi.Summary, "Retention: cohorts and who came back in each interval"),
+    HttpApiEndpoint.get("frequency", "/reports/frequency", {
+      query: {
+        ...ReportRange,
+        event: Schema.String.annotate({ description: "the event counted" }),
+        unit: Schema.String.annotate({ description: "the period: day, week or month" }),
+        subUnit: Schema.String.annotate({ description: "counted in a period: hour or day" }),
+      },
+      success: FrequencyAnswer,
+      error: reportErrors,
+    }).annotate(
+      OpenApi.Summary,
+      "Frequency: users by how many distinct hours or days of a period they did an event",
+    ),
+    HttpApiEndpoint.get("active", "/reports/active", {
+      query: { ...ReportRange, unit: ReportText("day (default), week or month") },
+      success: SegmentationAnswer,
+      error: reportErrors,
+    }).annotate(OpenApi.Summary, "Active users: distinct users with any event per bucket"),
+  )
+  .middleware(Authorization)
+  .annotateMerge(
+    OpenApi.annotations({
+      title: "Reports",
+      description:
+        "Mixpanel's reports computed over a stored events table, in the shapes Mixpanel's Query API answers. Days are inclusive, midnight to midnight in the table's project zone; weeks start on Monday.",
+    }),
+  ) {}
+
 export class Api extends HttpApi.make("mp-server")
   .add(SystemApi)
   .add(TablesApi)
   .add(QueryApi)
   .add(JobsApi)
+  .add(ReportsApi)
   .middleware(RequestValidation)
   .annotateMerge(
     OpenApi.annotations({

@@ -79,3 +79,10 @@ export class InvalidRequest extends Schema.TaggedError<InvalidRequest>()(
   { message: Schema.String },
   { httpApiStatus: 400 },
 ) {}
+
+/** A report asked for with options it cannot answer; `option` names the one at fault. */
+export class InvalidReportOptions extends Schema.TaggedError<InvalidReportOptions>()(
+  "InvalidReportOptions",
+  { message: Schema.String, option: Schema.String },
+  { httpApiStatus: 400 },
+) {}

@@ -6,6 +6,7 @@ import { Api, type Job } from "./Api.js"
 import { Jobs } from "./Jobs.js"
 import { validateJob } from "./job-requests.js"
 import { QueryRunner } from "./QueryRunner.js"
+import { makeReports } from "./reports.js"
 import { ServerConfig } from "./ServerConfig.js"
 import { mapIntrospectionError, mapStorageError } from "./storage-errors.js"
 
@@ -113,9 +114,21 @@ export const JobsHandlers = HttpApiBuilder.group(Api, "jobs", (handlers) =>
   }),
 )
 
+export const ReportsHandlers = HttpApiBuilder.group(Api, "reports", (handlers) =>
+  Effect.map(makeReports, (report) =>
+    handlers
+      .handle("segmentation", ({ query }) => report("segmentation", query))
+      .handle("funnel", ({ query }) => report("funnel", query))
+      .handle("retention", ({ query }) => report("retention", query))
+      .handle("frequency", ({ query }) => report("frequency", query))
+      .handle("active", ({ query }) => report("active", query)),
+  ),
+)
+
 export const HandlersLive = Layer.mergeAll(
   SystemHandlers,
   TablesHandlers,
   QueryHandlers,
   JobsHandlers,
+  ReportsHandlers,
 )

@@ -10,11 +10,13 @@ export class TableExists extends Schema.TaggedError<TableExists>()("TableExists"
   }
 }
 
+/** No table (or, with `kind: "view"`, no view) of this name. */
 export class TableNotFound extends Schema.TaggedError<TableNotFound>()("TableNotFound", {
   table: Schema.String,
+  kind: Schema.optional(Schema.Literals(["table", "view"])),
 }) {
   override get message() {
-    return `Table "${this.table}" does not exist. List tables to see what is there.`
+    return `${this.kind === "view" ? "View" : "Table"} "${this.table}" does not exist. List tables to see what is there.`
   }
 }
 

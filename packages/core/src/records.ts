@@ -45,8 +45,17 @@ export const TableMetadata = Schema.Struct({
 })
 export type TableMetadata = typeof TableMetadata.Type
 
+/** A stored table, or a typed view over one (`views/`). */
+export const TableKind = Schema.Literals(["table", "view"])
+export type TableKind = typeof TableKind.Type
+
+/**
+ * A table or typed view as listed. A view lists its source's type, rows and completeness, and
+ * as `fetchedAt` the time its columns were last inferred.
+ */
 export const TableInfo = Schema.Struct({
   name: Schema.String,
+  kind: TableKind,
   type: TableType,
   rowCount: Schema.Number,
   fetchedAt: Schema.Date,

@@ -19,7 +19,9 @@ import type {
   TableSchema,
   TableType,
 } from "./records.js"
+import type { InvalidField } from "./request/fields.js"
 import type { JsonlFile, JsonlLayout } from "./source.js"
+import type { ViewInfo, ViewOptions } from "./views/types.js"
 
 /** A bound parameter for a query (`?` placeholders, in order). */
 export type SqlParam = string | number | bigint | boolean | Date | null
@@ -170,8 +172,10 @@ export interface StorageShape {
   readonly listTables: Effect.Effect<ReadonlyArray<TableInfo>, QueryError>
   readonly getSchema: (name: string) => Effect.Effect<TableSchema, TableReadError>
   readonly getMetadata: (name: string) => Effect.Effect<TableMetadata, TableReadError>
+  /** Whether a stored table (not a view) has this name. */
   readonly tableExists: (name: string) => Effect.Effect<boolean, QueryError>
   readonly tableType: (name: string) => Effect.Effect<TableType, TableReadError>
+  /** Drops a table with its records, and the typed views over it (`listViews` names them). */
   readonly dropTable: (
     name: string,
   ) => Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError>
@@ -317,6 +321,28 @@ export interface StorageShape {
   ) => Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError>
   /** Rows the table holds. */
   readonly countRows: (name: string) => Effect.Effect<number, TableReadError>
+
+  /**
+   * Creates a typed view over a table (`views/`): the table's own columns, then its most
+   * frequent property keys as typed columns, inferred from a sample. Default name
+   * `<table>_typed`; a table or view of that name is `TableExists`.
+   */
+  readonly createView: (
+    table: string,
+    options?: ViewOptions,
+  ) => Effect.Effect<
+    ViewInfo,
+    InvalidTableName | InvalidField | TableNotFound | TableExists | StorageIOError | QueryError
+  >
+  /** Infers a typed view's columns again from its table's current data. */
+  readonly refreshView: (
+    name: string,
+  ) => Effect.Effect<ViewInfo, InvalidTableName | TableNotFound | StorageIOError | QueryError>
+  readonly dropView: (
+    name: string,
+  ) => Effect.Effect<void, InvalidTableName | TableNotFound | StorageIOError | QueryError>
+  /** The typed views, by name. */
+  readonly listViews: Effect.Effect<ReadonlyArray<ViewInfo>, QueryError>
 }
 
 export class Storage extends Context.Service<Storage, StorageShape>()(

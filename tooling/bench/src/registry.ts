@@ -7,6 +7,7 @@ import * as p3 from "./p3-fetch.js"
 import * as p4 from "./p4-backfill.js"
 import * as p5 from "./p5-start.js"
 import * as p6 from "./p6-stream.js"
+import * as reports from "./reports.js"
 
 export interface BenchOptions {
   /** Events to generate where a module sizes its data (`BENCH_EVENTS`, default 1,000,000). */
@@ -40,5 +41,6 @@ export const registry: Array<BenchModule> = [
   p4,
   p5,
   p6,
+  reports,
   ...(process.env.BENCH_10M === "1" ? [import10m] : []),
 ]

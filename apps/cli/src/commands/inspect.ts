@@ -31,12 +31,20 @@ export const tables = (globals: Globals) =>
     Effect.map(s.listTables, (list) => ({
       columns: [
         col("name"),
+        col("kind"),
         col("type"),
         col("rows", "BIGINT"),
         col("fetched_at", "TIMESTAMP"),
         col("complete", "BOOLEAN"),
       ],
-      rows: list.map((t) => [t.name, t.type, t.rowCount, t.fetchedAt.toISOString(), t.complete]),
+      rows: list.map((t) => [
+        t.name,
+        t.kind,
+        t.type,
+        t.rowCount,
+        t.fetchedAt.toISOString(),
+        t.complete,
+      ]),
     })),
   )
 

@@ -41,3 +41,16 @@ export const rangeUtcSql = (
     `TIMESTAMP '${new Date(wallClockToUtcMs(zone === "UTC" ? undefined : zone, ms)).toISOString().replace("T", " ").replace("Z", "")}'`
   return { start: utc(startLocal), end: utc(endLocal + DAY_MS) }
 }
+
+/**
+ * A query listing, in order (column `key`), the keys of every bucket the days `from`..`to` fall
+ * in: a report's buckets, empty ones included. Keys come from `bucketKeySql`, as the rows' do.
+ */
+export const rangeBucketsSql = (from: Day, to: Day, unit: ReportUnit): string => {
+  const step = unit === "hour" ? "HOUR" : "DAY"
+  const last =
+    unit === "hour" ? `TIMESTAMP ${literal(`${to} 23:00:00`)}` : `TIMESTAMP ${literal(to)}`
+  return `SELECT DISTINCT ${bucketKeySql("d", unit)} AS key
+    FROM generate_series(TIMESTAMP ${literal(from)}, ${last}, INTERVAL 1 ${step}) AS g(d)
+    ORDER BY key`
+}

@@ -5,7 +5,7 @@ import {
   type TableReadError,
   TableTypeMismatch,
 } from "../errors.js"
-import { ident } from "../storage/names.js"
+import { ident, validateTableName } from "../storage/names.js"
 import { Storage } from "../storage.js"
 
 /** The events table a report reads, and the project zone its days are in. */
@@ -22,6 +22,7 @@ export const reportTable = (
   name = "events",
 ): Effect.Effect<ReportTable, TableReadError | TableTypeMismatch | QueryError, Storage> =>
   Effect.gen(function* () {
+    yield* validateTableName(name)
     const storage = yield* Storage
     const state = yield* storage.tableState(name)
     if (state === undefined) return yield* new TableNotFound({ table: name })

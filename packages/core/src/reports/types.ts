@@ -27,7 +27,10 @@ export interface SegmentationOptions extends ReportRange {
   readonly unit?: ReportUnit
   /** general: events; unique: distinct users; average: general ÷ unique. Default general. */
   readonly type?: "general" | "unique" | "average"
-  /** Break down by this property (a key of `properties`); values as text, null as `"null"`. */
+  /**
+   * Break down by this property (a key of `properties`); values as text, null as `"null"`,
+   * absent as `"undefined"`.
+   */
   readonly on?: string
   /** A SQL boolean expression over the table's columns (checked like a read-only query). */
   readonly where?: string
@@ -80,7 +83,10 @@ export interface FunnelBucket {
     readonly completion: number
     readonly starting_amount: number
     readonly steps: number
-    /** The step (1-based index into `steps`) with the largest drop from the one before. */
+    /**
+     * The index into `steps` (1 or more: step 0 has none before it) of the step converting the
+     * smallest share of the one before (lowest `step_conv_ratio`; the first such on a tie).
+     */
     readonly worst: number
   }
 }
@@ -93,6 +99,7 @@ export interface FunnelAnswer {
 
 export interface FunnelRow {
   readonly date: Day
+  /** The step's index in `steps`: 0 for the entry step. */
   readonly step: number
   readonly event: string
   readonly count: number
@@ -162,3 +169,6 @@ export interface ActiveRow {
   readonly date: Day
   readonly users: number
 }
+
+/** Segmentation's shape (as `type=unique` over every event): one series, `"active users"`. */
+export type ActiveAnswer = SegmentationAnswer

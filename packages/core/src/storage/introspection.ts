@@ -3,6 +3,7 @@ import { Effect } from "effect"
 import { InvalidTableName, type QueryError, TableNotFound, type TableReadError } from "../errors.js"
 import type { TableInfo, TableMetadata, TableSchema, TableType } from "../records.js"
 import type { QueryResult, TableSummaryColumn } from "../storage.js"
+import { readViews, viewCatalogName } from "../views/records.js"
 import type { Readers } from "./connections.js"
 import { queryOn, rowsAsObjects } from "./duck.js"
 import { readMetadata } from "./metadata.js"
@@ -16,11 +17,15 @@ export const makeIntrospection = (readers: Readers) => {
   const onReader = <A>(f: (conn: DuckDBConnection) => Effect.Effect<A, QueryError>) =>
     readers.with(f)
 
-  /** The catalog spelling of an existing user table, else `TableNotFound`. */
+  /** The catalog spelling of an existing user table or view (read alike), else `TableNotFound`. */
   const existing = (name: string): Effect.Effect<string, TableReadError> =>
     Effect.flatMap(validateTableName(name), () =>
       Effect.flatMap(
-        onReader((conn) => catalogName(conn, name)),
+        onReader((conn) =>
+          Effect.flatMap(catalogName(conn, name), (table) =>
+            table !== undefined ? Effect.succeed(table) : viewCatalogName(conn, name),
+          ),
+        ),
         (actual) =>
           actual === undefined
             ? Effect.fail(new TableNotFound({ table: name }))
@@ -41,6 +46,8 @@ export const makeIntrospection = (readers: Readers) => {
       const actual = yield* existing(name)
       const [meta] = yield* onReader((conn) => readMetadata(conn, name))
       if (meta) return meta.type
+      const [view] = yield* onReader((conn) => readViews(conn, name))
+      if (view) return view.type
       const columns = yield* onReader((conn) =>
         queryOn(
           conn,
@@ -64,17 +71,31 @@ export const makeIntrospection = (readers: Readers) => {
     )
     const present = new Set(tables.rows.map((row) => String(row[0])))
     const metadata = yield* onReader((conn) => readMetadata(conn))
-    return metadata
+    const listed = metadata
       .filter((m) => present.has(m.name.toLowerCase()) && !m.name.startsWith("_"))
       .map(
         (m): TableInfo => ({
           name: m.name,
+          kind: "table",
           type: m.type,
           rowCount: m.rowCount,
           fetchedAt: m.fetchedAt,
           complete: m.complete,
         }),
       )
+    const sources = new Map(listed.map((t) => [t.name.toLowerCase(), t]))
+    const views = (yield* onReader((conn) => readViews(conn))).map((view): TableInfo => {
+      const source = sources.get(view.table.toLowerCase())
+      return {
+        name: view.name,
+        kind: "view",
+        type: view.type,
+        rowCount: source?.rowCount ?? 0,
+        fetchedAt: view.refreshedAt,
+        complete: source?.complete ?? false,
+      }
+    })
+    return [...listed, ...views].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
   })
 
   const getSchema = (name: string): Effect.Effect<TableSchema, TableReadError> =>
@@ -114,7 +135,7 @@ export const makeIntrospection = (readers: Readers) => {
     Effect.gen(function* () {
       yield* validateTableName(name)
       const [meta] = yield* onReader((conn) => readMetadata(conn, name))
-      if (!meta) return yield* Effect.fail(new TableNotFound({ table: name }))
+      if (!meta) return yield* viewMetadata(name)
       return {
         type: meta.type,
         fetchedAt: meta.fetchedAt,
@@ -122,6 +143,25 @@ export const makeIntrospection = (readers: Readers) => {
         toDate: meta.toDate,
         filters: meta.filters,
         source: meta.source,
+      }
+    })
+
+  /**
+   * A typed view's metadata: its source's type and days, fetched when its columns were last
+   * inferred, from the source `view` with its table and top N.
+   */
+  const viewMetadata = (name: string): Effect.Effect<TableMetadata, TableReadError> =>
+    Effect.gen(function* () {
+      const [view] = yield* onReader((conn) => readViews(conn, name))
+      if (!view) return yield* Effect.fail(new TableNotFound({ table: name }))
+      const [source] = yield* onReader((conn) => readMetadata(conn, view.table))
+      return {
+        type: view.type,
+        fetchedAt: view.refreshedAt,
+        fromDate: source?.fromDate ?? null,
+        toDate: source?.toDate ?? null,
+        filters: {},
+        source: { name: "view", params: { table: view.table, top: view.top } },
       }
     })
 

@@ -28,6 +28,8 @@ import {
   type TableState,
   type TimeSpan,
 } from "../storage.js"
+import { makeViews } from "../views/operations.js"
+import { dropViewsOf, viewCatalogName } from "../views/records.js"
 import { Readers, Writer } from "./connections.js"
 import { errorMessage, queryOn, rowsAsObjects, runOn, scalarNumber } from "./duck.js"
 import { registerEventInsertId } from "./event-id.js"
@@ -156,6 +158,13 @@ export const make = (
       : Effect.void
 
     const introspection = makeIntrospection(readers)
+    const views = makeViews({
+      readers,
+      writer,
+      ensureWritable,
+      tableType: introspection.tableType,
+      getSchema: introspection.getSchema,
+    })
 
     const existingType = (name: string): Effect.Effect<TableType, TableReadError> =>
       Effect.flatMap(validateTableName(name), () => introspection.tableType(name))
@@ -173,6 +182,14 @@ export const make = (
         yield* ensureWritable
         if (yield* introspection.tableExists(name)) {
           return yield* Effect.fail(new TableExists({ table: name }))
+        }
+        if ((yield* readers.with((conn) => viewCatalogName(conn, name))) !== undefined) {
+          return yield* Effect.fail(
+            new TableExists({
+              table: name,
+              hint: "It is a view: drop the view first, or choose another name.",
+            }),
+          )
         }
         return yield* Effect.scoped(
           Effect.gen(function* () {
@@ -308,9 +325,10 @@ export const make = (
         yield* validateTableName(name)
         yield* ensureWritable
         yield* writer.atomic((conn) =>
-          Effect.flatMap(dropOn(conn, name), (dropped) =>
-            dropped ? Effect.void : Effect.fail(new TableNotFound({ table: name })),
-          ),
+          Effect.gen(function* () {
+            if (!(yield* dropOn(conn, name))) return yield* new TableNotFound({ table: name })
+            yield* dropViewsOf(conn, name)
+          }),
         )
       })
 
@@ -526,6 +544,10 @@ export const make = (
       commitJsonlDays,
       recordDays: (name, span, zone) => writing(name, (conn) => recordSpan(conn, name, span, zone)),
       replaceTable,
+      createView: views.createView,
+      refreshView: views.refreshView,
+      dropView: views.dropView,
+      listViews: views.listViews,
       countRows: (name) =>
         Effect.flatMap(existingType(name), () =>
           readers.with((conn) => scalarNumber(conn, `SELECT count(*) FROM ${ident(name)}`)),

@@ -24,12 +24,20 @@ export const storedNameProblem = (name: string): string | undefined =>
     ? tableNameProblem(name.slice(REPLACING_PREFIX.length))
     : tableNameProblem(name)
 
-export const validateTableName = (name: string): Effect.Effect<string, InvalidTableName> => {
-  const reason = storedNameProblem(name)
-  return reason === undefined
-    ? Effect.succeed(name)
-    : Effect.fail(new InvalidTableName({ name, reason }))
-}
+const validated =
+  (problem: (name: string) => string | undefined) =>
+  (name: string): Effect.Effect<string, InvalidTableName> => {
+    const reason = problem(name)
+    return reason === undefined
+      ? Effect.succeed(name)
+      : Effect.fail(new InvalidTableName({ name, reason }))
+  }
+
+/** A name storage takes (`storedNameProblem`), else `InvalidTableName`. */
+export const validateTableName = validated(storedNameProblem)
+
+/** A name a user gives (`tableNameProblem`: never a hidden one), else `InvalidTableName`. */
+export const validateUserName = validated(tableNameProblem)
 
 /** Double-quoted identifier; only ever used on validated or internal names. */
 export const ident = (name: string): string => `"${name.replaceAll('"', '""')}"`

@@ -4,6 +4,8 @@ import { ident } from "./names.js"
 export const METADATA_TABLE = "_metadata"
 export const PARTITIONS_TABLE = "_partitions"
 export const STAGING_PREFIX = "_staging_"
+/** The typed views' definitions (`views/`): source table, top N, and the inferred columns. */
+export const VIEWS_TABLE = "_views"
 
 export const internalTablesSql = [
   `CREATE TABLE IF NOT EXISTS ${METADATA_TABLE} (
@@ -23,6 +25,16 @@ export const internalTablesSql = [
     row_count BIGINT NOT NULL,
     committed_at TIMESTAMP NOT NULL,
     PRIMARY KEY (table_name, day)
+  )`,
+  `CREATE TABLE IF NOT EXISTS ${VIEWS_TABLE} (
+    view_name VARCHAR NOT NULL,
+    table_name VARCHAR NOT NULL,
+    type VARCHAR NOT NULL,
+    top INTEGER NOT NULL,
+    columns JSON NOT NULL,
+    sampled_rows BIGINT NOT NULL,
+    created_at TIMESTAMP NOT NULL,
+    refreshed_at TIMESTAMP NOT NULL
   )`,
 ]
 

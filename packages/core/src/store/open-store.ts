@@ -18,6 +18,7 @@ import type {
   StorageShape,
   TableSummaryColumn,
 } from "../storage.js"
+import type { ViewInfo, ViewOptions } from "../views/types.js"
 
 type Records<A> = AsyncIterable<A> | Iterable<A>
 type AppendOptions = IngestOptions & { readonly metadata?: Partial<TableMetadata> }
@@ -63,6 +64,10 @@ export interface Store {
   readonly tableExists: (name: string) => Promise<boolean>
   readonly tableType: (name: string) => Promise<TableType>
   readonly dropTable: (name: string) => Promise<void>
+  readonly createView: (table: string, options?: ViewOptions) => Promise<ViewInfo>
+  readonly refreshView: (name: string) => Promise<ViewInfo>
+  readonly dropView: (name: string) => Promise<void>
+  readonly listViews: () => Promise<ReadonlyArray<ViewInfo>>
   readonly sample: (name: string, n: number) => Promise<QueryResult>
   readonly summarize: (name: string) => Promise<ReadonlyArray<TableSummaryColumn>>
   readonly propertyKeys: (
@@ -132,6 +137,10 @@ export const openStore = async (options: StorageOptions): Promise<Store> => {
     tableExists: (name) => run(s.tableExists(name)),
     tableType: (name) => run(s.tableType(name)),
     dropTable: (name) => run(s.dropTable(name)),
+    createView: (table, opts) => run(s.createView(table, opts)),
+    refreshView: (name) => run(s.refreshView(name)),
+    dropView: (name) => run(s.dropView(name)),
+    listViews: () => run(s.listViews),
     sample: (name, n) => run(s.sample(name, n)),
     summarize: (name) => run(s.summarize(name)),
     propertyKeys: (name, column) => run(s.propertyKeys(name, column)),

@@ -36,6 +36,7 @@ describe("introspection and management", () => {
     expect(tables).toEqual([
       {
         name: "feb",
+        kind: "table",
         type: "events",
         rowCount: 10,
         fetchedAt: eventsMeta().fetchedAt,
@@ -43,6 +44,7 @@ describe("introspection and management", () => {
       },
       {
         name: "jan",
+        kind: "table",
         type: "events",
         rowCount: 30,
         fetchedAt: eventsMeta().fetchedAt,
@@ -50,6 +52,7 @@ describe("introspection and management", () => {
       },
       {
         name: "people",
+        kind: "table",
         type: "profiles",
         rowCount: 7,
         fetchedAt: profilesMeta().fetchedAt,
