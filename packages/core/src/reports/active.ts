@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Storage } from "../storage.js"
 import { bucketKeySql, rangeBucketsSql } from "./buckets.js"
-import type { ReportError } from "./errors.js"
+import type { ReportRun } from "./errors.js"
 import { checkOneOf, checkRange } from "./options.js"
 import { count, rangeRowsSql } from "./scan.js"
 import { reportTable } from "./table.js"
@@ -18,13 +18,7 @@ import type { ActiveAnswer, ActiveOptions, ActiveRow } from "./types.js"
 export const activeUnits = ["day", "week", "month"] as const
 export const ACTIVE_SERIES = "active users"
 
-export const activeReport = (
-  options: ActiveOptions,
-): Effect.Effect<
-  { readonly answer: ActiveAnswer; readonly rows: ReadonlyArray<ActiveRow> },
-  ReportError,
-  Storage
-> =>
+export const activeReport = (options: ActiveOptions): ReportRun<ActiveAnswer, ActiveRow> =>
   Effect.gen(function* () {
     const unit = options.unit ?? "day"
     yield* checkRange(options)

@@ -1,5 +1,6 @@
-import { Schema } from "effect"
+import { type Effect, Schema } from "effect"
 import type { QueryError, TableReadError, TableTypeMismatch } from "../errors.js"
+import type { Storage } from "../storage.js"
 
 /**
  * A report was asked for with arguments it cannot answer: `from` after `to`, a unit the report
@@ -17,3 +18,10 @@ export class InvalidReportOptions extends Schema.TaggedError<InvalidReportOption
 
 /** What a report can fail with: its table (missing, of profiles, badly named), its SQL, its options. */
 export type ReportError = TableReadError | TableTypeMismatch | QueryError | InvalidReportOptions
+
+/** A report run: Mixpanel's answer and the report's rows, or why not. */
+export type ReportRun<Answer, Row> = Effect.Effect<
+  { readonly answer: Answer; readonly rows: ReadonlyArray<Row> },
+  ReportError,
+  Storage
+>

@@ -1,7 +1,7 @@
 import { Effect } from "effect"
 import { Storage } from "../storage.js"
 import { bucketKeySql, bucketStartSql, rangeBucketsSql } from "./buckets.js"
-import type { ReportError } from "./errors.js"
+import type { ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange } from "./options.js"
 import { count, eventIs, rangeRowsSql } from "./scan.js"
 import { reportTable } from "./table.js"
@@ -31,11 +31,7 @@ const subUnitsPerPeriod: Record<
 
 export const frequencyReport = (
   options: FrequencyOptions,
-): Effect.Effect<
-  { readonly answer: FrequencyAnswer; readonly rows: ReadonlyArray<FrequencyRow> },
-  ReportError,
-  Storage
-> =>
+): ReportRun<FrequencyAnswer, FrequencyRow> =>
   Effect.gen(function* () {
     yield* checkRange(options)
     yield* checkEventName("event", options.event)

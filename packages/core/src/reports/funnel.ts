@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
 import { bucketKeySql, localTimeSql, rangeBucketsSql, rangeUtcSql } from "./buckets.js"
-import { InvalidReportOptions, type ReportError } from "./errors.js"
+import { InvalidReportOptions, type ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count } from "./scan.js"
 import { type ReportTable, reportTable } from "./table.js"
@@ -124,13 +124,7 @@ const bucketOf = (
 }
 
 /** A funnel over the range: Mixpanel's answer, and one row per bucket and step. */
-export const funnelReport = (
-  options: FunnelOptions,
-): Effect.Effect<
-  { readonly answer: FunnelAnswer; readonly rows: ReadonlyArray<FunnelRow> },
-  ReportError,
-  Storage
-> =>
+export const funnelReport = (options: FunnelOptions): ReportRun<FunnelAnswer, FunnelRow> =>
   Effect.gen(function* () {
     yield* checkFunnel(options)
     const table = yield* reportTable(options.table)

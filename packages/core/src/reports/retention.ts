@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
 import { bucketKeySql, localTimeSql, rangeBucketsSql, rangeUtcSql } from "./buckets.js"
-import { InvalidReportOptions, type ReportError } from "./errors.js"
+import { InvalidReportOptions, type ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count } from "./scan.js"
 import { type ReportTable, reportTable } from "./table.js"
@@ -91,11 +91,7 @@ const retentionSql = (table: ReportTable, options: RetentionOptions): string => 
 /** Retention over the range: Mixpanel's answer, and one row per cohort and interval. */
 export const retentionReport = (
   options: RetentionOptions,
-): Effect.Effect<
-  { readonly answer: RetentionAnswer; readonly rows: ReadonlyArray<RetentionRow> },
-  ReportError,
-  Storage
-> =>
+): ReportRun<RetentionAnswer, RetentionRow> =>
   Effect.gen(function* () {
     yield* checkRetention(options)
     const table = yield* reportTable(options.table)

@@ -2,7 +2,7 @@ import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
 import { bucketKeySql, rangeBucketsSql } from "./buckets.js"
-import type { ReportError } from "./errors.js"
+import type { ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count, eventIs, rangeRowsSql } from "./scan.js"
 import { reportTable } from "./table.js"
@@ -42,11 +42,7 @@ const segmentSql = (on: string): string => {
 
 export const segmentationReport = (
   options: SegmentationOptions,
-): Effect.Effect<
-  { readonly answer: SegmentationAnswer; readonly rows: ReadonlyArray<SegmentationRow> },
-  ReportError,
-  Storage
-> =>
+): ReportRun<SegmentationAnswer, SegmentationRow> =>
   Effect.gen(function* () {
     const unit = options.unit ?? "day"
     const type = options.type ?? "general"

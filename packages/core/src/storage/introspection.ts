@@ -3,12 +3,12 @@ import { Effect } from "effect"
 import { InvalidTableName, type QueryError, TableNotFound, type TableReadError } from "../errors.js"
 import type { TableInfo, TableMetadata, TableSchema, TableType } from "../records.js"
 import type { QueryResult, TableSummaryColumn } from "../storage.js"
-import { readViews, viewCatalogName } from "../views/records.js"
+import { readViews } from "../views/records.js"
 import type { Readers } from "./connections.js"
 import { queryOn, rowsAsObjects } from "./duck.js"
 import { readMetadata } from "./metadata.js"
 import { ident, storedNameProblem, validateTableName } from "./names.js"
-import { catalogName } from "./tables.js"
+import { catalogName, relationCatalogName } from "./tables.js"
 
 const columnPattern = /^[A-Za-z_][A-Za-z0-9_]*$/
 
@@ -21,11 +21,7 @@ export const makeIntrospection = (readers: Readers) => {
   const existing = (name: string): Effect.Effect<string, TableReadError> =>
     Effect.flatMap(validateTableName(name), () =>
       Effect.flatMap(
-        onReader((conn) =>
-          Effect.flatMap(catalogName(conn, name), (table) =>
-            table !== undefined ? Effect.succeed(table) : viewCatalogName(conn, name),
-          ),
-        ),
+        onReader((conn) => relationCatalogName(conn, name)),
         (actual) =>
           actual === undefined
             ? Effect.fail(new TableNotFound({ table: name }))

@@ -29,7 +29,7 @@ import {
   type TimeSpan,
 } from "../storage.js"
 import { makeViews } from "../views/operations.js"
-import { dropViewsOf, viewCatalogName } from "../views/records.js"
+import { dropViewsOf } from "../views/records.js"
 import { Readers, Writer } from "./connections.js"
 import { errorMessage, queryOn, rowsAsObjects, runOn, scalarNumber } from "./duck.js"
 import { registerEventInsertId } from "./event-id.js"
@@ -183,7 +183,7 @@ export const make = (
         if (yield* introspection.tableExists(name)) {
           return yield* Effect.fail(new TableExists({ table: name }))
         }
-        if ((yield* readers.with((conn) => viewCatalogName(conn, name))) !== undefined) {
+        if ((yield* readers.with((conn) => catalogName(conn, name, "view"))) !== undefined) {
           return yield* Effect.fail(
             new TableExists({
               table: name,

@@ -15,20 +15,37 @@ import { insertMetadata, widenMetadata } from "./metadata.js"
 import { ident } from "./names.js"
 import { createTableSql } from "./schema.js"
 
-/** The catalog's spelling of a user or internal table named `name` (case-insensitive). */
+/**
+ * The catalog's spelling of a table (user or internal) or of a view named `name`
+ * (case-insensitive), of the database's own schema.
+ */
 export const catalogName = (
   conn: DuckDBConnection,
   name: string,
+  kind: "table" | "view" = "table",
 ): Effect.Effect<string | undefined, QueryError> =>
   Effect.map(
     queryOn(
       conn,
-      `SELECT table_name FROM duckdb_tables()
-       WHERE database_name = current_database() AND schema_name = 'main'
-         AND lower(table_name) = lower(?)`,
+      kind === "table"
+        ? `SELECT table_name FROM duckdb_tables()
+           WHERE database_name = current_database() AND schema_name = 'main'
+             AND lower(table_name) = lower(?)`
+        : `SELECT view_name FROM duckdb_views()
+           WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
+             AND lower(view_name) = lower(?)`,
       [name],
     ),
     (result) => result.rows[0]?.[0] as string | undefined,
+  )
+
+/** The catalog's spelling of a table or a view named `name`, if any: they share one namespace. */
+export const relationCatalogName = (
+  conn: DuckDBConnection,
+  name: string,
+): Effect.Effect<string | undefined, QueryError> =>
+  Effect.flatMap(catalogName(conn, name), (table) =>
+    table !== undefined ? Effect.succeed(table) : catalogName(conn, name, "view"),
   )
 
 /** Keeps one profile per distinct_id, by the one rule (`dedup.ts`); staging rowid = arrival. */

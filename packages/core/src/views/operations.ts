@@ -12,9 +12,9 @@ import { InvalidField } from "../request/fields.js"
 import type { Readers, Writer } from "../storage/connections.js"
 import { runOn } from "../storage/duck.js"
 import { ident, validateUserName } from "../storage/names.js"
-import { catalogName } from "../storage/tables.js"
+import { catalogName, relationCatalogName } from "../storage/tables.js"
 import { type Inferred, inferColumns, PROPERTIES_COLUMN } from "./infer.js"
-import { forgetView, readViews, recordView, viewCatalogName } from "./records.js"
+import { forgetView, readViews, recordView } from "./records.js"
 import { viewSql } from "./sql.js"
 import { DEFAULT_VIEW_TOP, defaultViewName, type ViewInfo, type ViewOptions } from "./types.js"
 
@@ -32,12 +32,6 @@ interface Source {
   readonly type: TableType
   readonly columns: ReadonlyArray<string>
 }
-
-/** The catalog spelling of a table or a view named `name`, if any: they share one namespace. */
-const takenBy = (conn: DuckDBConnection, name: string) =>
-  Effect.flatMap(catalogName(conn, name), (table) =>
-    table !== undefined ? Effect.succeed(table) : viewCatalogName(conn, name),
-  )
 
 /**
  * Typed views: created over a table, refreshed from its current data, dropped. The inference
@@ -81,7 +75,7 @@ export const makeViews = (deps: ViewDeps) => {
       yield* deps.ensureWritable
       const src = yield* source(table)
       const name = options.name ?? defaultViewName(src.name)
-      if ((yield* readers.with((conn) => takenBy(conn, name))) !== undefined) {
+      if ((yield* readers.with((conn) => relationCatalogName(conn, name))) !== undefined) {
         return yield* new TableExists({ table: name })
       }
       const inferred = yield* infer(src, top)
@@ -98,7 +92,7 @@ export const makeViews = (deps: ViewDeps) => {
       }
       return yield* writer.atomic((conn) =>
         Effect.gen(function* () {
-          if ((yield* takenBy(conn, name)) !== undefined) {
+          if ((yield* relationCatalogName(conn, name)) !== undefined) {
             return yield* new TableExists({ table: name })
           }
           yield* runOn(conn, viewSql(name, src.name, src.columns, view.columns, false))
@@ -150,7 +144,7 @@ export const makeViews = (deps: ViewDeps) => {
       yield* deps.ensureWritable
       yield* writer.atomic((conn) =>
         Effect.gen(function* () {
-          const actual = yield* viewCatalogName(conn, name)
+          const actual = yield* catalogName(conn, name, "view")
           if (actual === undefined) return yield* new TableNotFound({ table: name, kind: "view" })
           yield* runOn(conn, `DROP VIEW ${ident(actual)}`)
           yield* forgetView(conn, actual)

@@ -6,22 +6,6 @@ import { ident } from "../storage/names.js"
 import { VIEWS_TABLE } from "../storage/schema.js"
 import type { ViewColumn, ViewInfo } from "./types.js"
 
-/** The catalog's spelling of a view named `name` (case-insensitive), any view in the database. */
-export const viewCatalogName = (
-  conn: DuckDBConnection,
-  name: string,
-): Effect.Effect<string | undefined, QueryError> =>
-  Effect.map(
-    queryOn(
-      conn,
-      `SELECT view_name FROM duckdb_views()
-       WHERE database_name = current_database() AND schema_name = 'main' AND NOT internal
-         AND lower(view_name) = lower(?)`,
-      [name],
-    ),
-    (result) => result.rows[0]?.[0] as string | undefined,
-  )
-
 /** A file written before views were kept has no `_views` (a read-only open never adds it). */
 const hasViewsTable = (conn: DuckDBConnection) =>
   Effect.map(
