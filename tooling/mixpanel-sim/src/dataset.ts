@@ -1,3 +1,4 @@
+import type { SimEvent } from "./day-events.js"
 import { makeUser, type SimUser } from "./users.js"
 import { epochDay, makeCalendar, type ProjectCalendar, parseDate } from "./zone.js"
 
@@ -42,7 +43,44 @@ export interface Dataset {
   readonly activityScale: number
   /** See `DatasetOptions.edgeCases`. */
   readonly edgeCases: boolean
+  /** Events added after the fact (`Simulator.addEvents`); empty unless a test adds some. */
+  readonly late: LateEvents
   user(index: number): SimUser
+}
+
+/**
+ * Events that reach the project late, after it has been served: per project-calendar day, in
+ * the order added. `daySlots` yields them after the day's generated events, so the export, the
+ * truth and the query endpoints all see them from the moment they are added.
+ */
+export interface LateEvents {
+  /** The events added to a day (epoch day), in the order added. */
+  of(day: number): ReadonlyArray<SimEvent>
+  /** Bumped each time the day gets events: caches of a day keep the version they were built at. */
+  version(day: number): number
+  add(day: number, events: ReadonlyArray<SimEvent>): void
+  /** Calls `listener` with the day after each `add`; returns the unsubscribe. */
+  onAdd(listener: (day: number) => void): () => void
+}
+
+const makeLateEvents = (): LateEvents => {
+  const byDay = new Map<number, SimEvent[]>()
+  const versions = new Map<number, number>()
+  const listeners = new Set<(day: number) => void>()
+  return {
+    of: (day) => byDay.get(day) ?? [],
+    version: (day) => versions.get(day) ?? 0,
+    add: (day, events) => {
+      if (events.length === 0) return
+      byDay.set(day, [...(byDay.get(day) ?? []), ...events])
+      versions.set(day, (versions.get(day) ?? 0) + 1)
+      for (const l of listeners) l(day)
+    },
+    onAdd: (listener) => {
+      listeners.add(listener)
+      return () => listeners.delete(listener)
+    },
+  }
 }
 
 /** Average events per user per day at activity scale 1 (measured from the generator). */
@@ -82,6 +120,7 @@ export const makeDataset = (options: DatasetOptions = {}): Dataset => {
     calendar,
     activityScale: 1,
     edgeCases: options.edgeCases === true,
+    late: makeLateEvents(),
     user: (index) => {
       let u = cache[index]
       if (u === undefined) {

@@ -505,8 +505,9 @@ const probeEvents = (ds: Dataset, day: number, start: number, end: number): SimE
 
 /**
  * The events of one calendar day (of the project's calendar), in serving order, one quarter-hour
- * slot at a time so memory stays bounded by a slot's worth of events. The array is reused: it is
- * only valid until the next one is asked for.
+ * slot at a time so memory stays bounded by a slot's worth of events, then the day's late events
+ * (`Dataset.late`) as one last batch. The array is reused: it is only valid until the next one
+ * is asked for.
  */
 export function* daySlots(ds: Dataset, day: number): Generator<SimEvent[], void, undefined> {
   if (day < ds.startDay || day >= ds.endDay) return
@@ -532,6 +533,12 @@ export function* daySlots(ds: Dataset, day: number): Generator<SimEvent[], void,
     }
     buffer.push(...probed)
     buffer.sort(byStreamKey)
+    yield buffer
+  }
+  const late = ds.late.of(day)
+  if (late.length > 0) {
+    buffer.length = 0
+    buffer.push(...late)
     yield buffer
   }
 }

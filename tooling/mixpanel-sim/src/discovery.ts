@@ -42,11 +42,21 @@ export const discoveryRoutes: Readonly<Record<string, Route>> = {
   "/api/query/events/names": async (ctx) => {
     const limit = limitParam(ctx, 255)
     if (limit === undefined || typeParam(ctx) === undefined) return
-    await answer(ctx, () =>
-      byCount(eventSample(ctx.ds).lastDay)
-        .slice(0, limit)
-        .map(([name]) => name),
-    )
+    await answer(ctx, () => {
+      const names = byCount(eventSample(ctx.ds).lastDay).map(([name]) => name)
+      // events added late within the last 31 days are among the names too
+      const known = new Set(names)
+      const today = ctx.sim.todayDay()
+      for (let day = today - 30; day <= today; day++) {
+        for (const ev of ctx.ds.late.of(day)) {
+          if (!known.has(ev.name)) {
+            known.add(ev.name)
+            names.push(ev.name)
+          }
+        }
+      }
+      return names.slice(0, limit)
+    })
   },
   "/api/query/events/top": async (ctx) => {
     const limit = limitParam(ctx, 100)

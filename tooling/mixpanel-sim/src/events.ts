@@ -73,6 +73,18 @@ export const stableProperties = (ev: SimEvent): Record<string, unknown> => ({
   ...ev.props,
 })
 
+const needles = new Map<string, string>()
+/** `"key":` as a member of an object's JSON text starts. */
+const memberNeedle = (key: string): string => {
+  let n = needles.get(key)
+  if (n === undefined) {
+    if (needles.size > 10_000) needles.clear()
+    n = `${JSON.stringify(key)}:`
+    needles.set(key, n)
+  }
+  return n
+}
+
 /** A reusable scope for evaluating `where` against events. */
 export class EventScope implements WhereScope {
   ev: SimEvent | undefined
@@ -94,7 +106,9 @@ export class EventScope implements WhereScope {
       case "mp_processing_time_ms":
         return ev.processingMs
     }
-    if (Object.hasOwn(ev.props, key)) return ev.props[key]
+    // the event's own properties are parsed only when their text has the key
+    if (ev.propsJson.includes(memberNeedle(key)) && Object.hasOwn(ev.props, key))
+      return ev.props[key]
     if (Object.hasOwn(ev.user.eventProps, key)) return ev.user.eventProps[key]
     return undefined
   }

@@ -13,12 +13,14 @@ export interface ExportRequest extends EventQuery {
 const DAY_MS = 86_400_000
 export const MAX_EXPORT_LIMIT = 100_000
 
-/** Validates export parameters the way Mixpanel does; a string is the 400 message. */
-export const parseExportQuery = (
-  _ds: Dataset,
+/**
+ * `from_date` and `to_date` as epoch days, checked the way Mixpanel checks them on the export
+ * and the query endpoints; a string is the 400 message.
+ */
+export const parseDateRange = (
   params: URLSearchParams,
   todayDay: number,
-): ExportRequest | string => {
+): { readonly fromDay: number; readonly toDay: number } | string => {
   const from = params.get("from_date")
   const to = params.get("to_date")
   if (!from || !to) return "from_date and to_date are required"
@@ -29,6 +31,17 @@ export const parseExportQuery = (
   if (fromMs > toMs) return "from_date cannot be later than to_date"
   const toDay = Math.floor(toMs / DAY_MS)
   if (toDay > todayDay) return "to_date cannot be later than today"
+  return { fromDay: Math.floor(fromMs / DAY_MS), toDay }
+}
+
+/** Validates export parameters the way Mixpanel does; a string is the 400 message. */
+export const parseExportQuery = (
+  _ds: Dataset,
+  params: URLSearchParams,
+  todayDay: number,
+): ExportRequest | string => {
+  const range = parseDateRange(params, todayDay)
+  if (typeof range === "string") return range
   let events: Set<string> | undefined
   const ev = params.get("event")
   if (ev !== null && ev !== "") {
@@ -62,8 +75,7 @@ export const parseExportQuery = (
     }
   }
   return {
-    fromDay: Math.floor(fromMs / DAY_MS),
-    toDay,
+    ...range,
     ...(events !== undefined ? { events } : {}),
     ...(where !== undefined ? { where } : {}),
     ...(limit !== undefined ? { limit } : {}),

@@ -1,3 +1,10 @@
+export {
+  Buckets,
+  bucketKey,
+  isoWithOffset,
+  ordinalOf,
+  type Unit,
+} from "./buckets.js"
 export { CanonicalJsonError, canonicalJsonText } from "./canonical-json.js"
 export {
   ChecksumAccumulator,
@@ -7,7 +14,7 @@ export {
   profileChecksum,
 } from "./checksum.js"
 export { type ManualClock, manualClock, type SimClock } from "./clock.js"
-export { type Dataset, type DatasetOptions, makeDataset } from "./dataset.js"
+export { type Dataset, type DatasetOptions, type LateEvents, makeDataset } from "./dataset.js"
 export { dayEvents, type SimEvent } from "./day-events.js"
 export { simDerivedInsertId, simUsableInsertId } from "./derived-id.js"
 export {
@@ -31,6 +38,8 @@ export {
   faultPresets,
   transientFaultKinds,
 } from "./faults.js"
+export { type InsightsBookmark, insightsBookmarks, insightsRange } from "./insights.js"
+export type { LateEventInput } from "./late-events.js"
 export {
   type ExportLimits,
   type FamilyStats,
@@ -43,11 +52,20 @@ export {
   PRERENDER_GZIP_LEVEL,
   type PrerenderStats,
 } from "./prerender.js"
-export { cohorts, DATA_GROUP_ID, funnels, GROUP_KEY } from "./profiles.js"
+export {
+  cohorts,
+  DATA_GROUP_ID,
+  type FunnelDefinition,
+  funnelDefinitions,
+  funnels,
+  GROUP_KEY,
+} from "./profiles.js"
+export { numericBuckets } from "./query-reports.js"
 export { Rng } from "./rng.js"
 export {
   type EventTruthRequest,
   type ProfileTruthRequest,
+  type QueryShape,
   type SimStats,
   type Simulator,
   type SimulatorAuth,

@@ -72,7 +72,8 @@ const render = async (ds: Dataset, day: number, timeInMs: boolean): Promise<Rend
  * Each day's export body for the common request (no `event`, `where` or `limit`), rendered on
  * first use and then served from memory. Concurrent requests for a day share one render. Costs
  * about 465 bytes a line plain plus about 70 gzipped; past `maxBytes` a day is not kept and is
- * generated per request as without prerendering.
+ * generated per request as without prerendering. A day that gets late events
+ * (`Dataset.late`) is dropped and rendered again on its next request.
  */
 export class Prerenderer {
   private readonly bodies = new Map<string, RenderedDay>()
@@ -81,11 +82,14 @@ export class Prerenderer {
   private held = { lines: 0, plainBytes: 0, gzipBytes: 0 }
   private overCap = 0
   private renders = 0
+  private readonly unsubscribe: () => void
 
   constructor(
     private readonly ds: Dataset,
     private readonly maxBytes = DEFAULT_PRERENDER_MAX_BYTES,
-  ) {}
+  ) {
+    this.unsubscribe = ds.late.onAdd((day) => this.invalidate(day))
+  }
 
   /** A body already held, without rendering. */
   cached(day: number, timeInMs: boolean): RenderedDay | undefined {
@@ -109,8 +113,11 @@ export class Prerenderer {
         return Promise.resolve(undefined)
       }
       this.renders++
+      const version = this.ds.late.version(day)
       pending = render(this.ds, day, timeInMs).then(
         (body) => {
+          // a render that late events overtook answers its waiters and is not kept
+          if (this.ds.late.version(day) !== version) return body
           this.rendering.delete(key)
           if (this.bytes() + body.plain.length + body.gzip.length > this.maxBytes) {
             this.refuse(key)
@@ -126,7 +133,7 @@ export class Prerenderer {
           return body
         },
         (e: unknown) => {
-          this.rendering.delete(key)
+          if (this.rendering.get(key) === pending) this.rendering.delete(key)
           throw e
         },
       )
@@ -147,6 +154,25 @@ export class Prerenderer {
   clear(): void {
     this.bodies.clear()
     this.held = { lines: 0, plainBytes: 0, gzipBytes: 0 }
+    this.unsubscribe()
+  }
+
+  /** Forgets a day's bodies (held, being rendered, or refused): its events changed. */
+  invalidate(day: number): void {
+    for (const timeInMs of [true, false]) {
+      const key = `${day}:${timeInMs}`
+      const body = this.bodies.get(key)
+      if (body !== undefined) {
+        this.bodies.delete(key)
+        this.held = {
+          lines: this.held.lines - body.lines,
+          plainBytes: this.held.plainBytes - body.plain.length,
+          gzipBytes: this.held.gzipBytes - body.gzip.length,
+        }
+      }
+      this.rendering.delete(key)
+      this.refused.delete(key)
+    }
   }
 
   private bytes(): number {

@@ -109,11 +109,44 @@ export const cohorts: ReadonlyArray<CohortDef> = [
   },
 ]
 
-export const funnels: ReadonlyArray<{ readonly funnel_id: number; readonly name: string }> = [
-  { funnel_id: 7001, name: "Sign Up → Purchase" },
-  { funnel_id: 7002, name: "Browse to cart" },
-  { funnel_id: 7003, name: "Checkout 🛒" },
+/** A saved funnel: its steps (event names, in order) and its conversion window. */
+export interface FunnelDefinition {
+  readonly funnel_id: number
+  readonly name: string
+  readonly steps: ReadonlyArray<string>
+  /** The saved window, in `length_unit`s from the user's entry. */
+  readonly length: number
+  readonly length_unit: "day" | "hour" | "minute" | "second"
+}
+
+/** The project's saved funnels, over events the dataset generates. */
+export const funnelDefinitions: ReadonlyArray<FunnelDefinition> = [
+  {
+    funnel_id: 7001,
+    name: "Sign Up → Purchase",
+    steps: ["Sign Up", "Add to Cart", "Purchase"],
+    length: 14,
+    length_unit: "day",
+  },
+  {
+    funnel_id: 7002,
+    name: "Browse to cart",
+    steps: ["View Item", "Add to Cart"],
+    length: 1,
+    length_unit: "hour",
+  },
+  {
+    funnel_id: 7003,
+    name: "Checkout 🛒",
+    steps: ["Add to Cart", "Checkout Started", "Purchase"],
+    length: 1,
+    length_unit: "day",
+  },
 ]
+
+/** `/funnels/list`'s answer. */
+export const funnels: ReadonlyArray<{ readonly funnel_id: number; readonly name: string }> =
+  funnelDefinitions.map(({ funnel_id, name }) => ({ funnel_id, name }))
 
 /** Distinct id of user `index` without building its profile. */
 export const profileDistinctId = (ds: Dataset, index: number): string =>

@@ -12,13 +12,20 @@ export const GZIP_THRESHOLD = 1400
 export const acceptsGzip = (req: IncomingMessage): boolean =>
   /\bgzip\b/.test(String(req.headers["accept-encoding"] ?? ""))
 
+/**
+ * An error answer: `{"error":...,"status":"error"}`, or with `request` (the path and query
+ * string) the query API's `{"request":...,"error":...}`.
+ */
 export const sendError = (
   res: ServerResponse,
   status: number,
   message: string,
   headers: Record<string, string> = {},
+  request?: string,
 ): void => {
-  const body = JSON.stringify({ error: message, status: "error" })
+  const body = JSON.stringify(
+    request === undefined ? { error: message, status: "error" } : { request, error: message },
+  )
   if (res.headersSent) {
     res.destroy()
     return

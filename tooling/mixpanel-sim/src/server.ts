@@ -10,6 +10,8 @@ import { handleEngage } from "./engage.js"
 import { eventTruth } from "./events.js"
 import { handleExport, parseExportQuery } from "./export.js"
 import { FaultInjector, type FaultPlan, type FaultSpec } from "./faults.js"
+import { insightsRoutes } from "./insights.js"
+import { addLateEvents, type LateEventInput } from "./late-events.js"
 import { handleLexicon } from "./lexicon.js"
 import {
   type Family,
@@ -21,7 +23,11 @@ import {
 import { DEFAULT_PRERENDER_MAX_BYTES, Prerenderer, type PrerenderStats } from "./prerender.js"
 import { selectedProfile, selectProfiles } from "./profile-query.js"
 import { groupProfile, profileDistinctId } from "./profiles.js"
+import { queryFunnelRoutes } from "./query-funnels.js"
+import { eventCounts, queryReportRoutes } from "./query-reports.js"
+import { queryRetentionRoutes } from "./query-retention.js"
 import { sendError } from "./respond.js"
+import { epochDay, parseDate } from "./zone.js"
 
 export interface SimulatorAuth {
   readonly username: string
@@ -57,6 +63,24 @@ export interface SimulatorOptions extends DatasetOptions {
   readonly prerender?: boolean
   /** Memory cap of the prerendered bodies (default 512 MiB); days past it are generated. */
   readonly prerenderMaxBytes?: number
+  /**
+   * How the query report endpoints shape their answers. By default as Mixpanel sends them:
+   * `series` unsorted (a fixed order by a hash of each key; `sortedSeries: true` sorts it),
+   * buckets without events left out of segmentation's `values` and of `/segmentation/sum` and
+   * `/average` `results` (`zeroBuckets: true` writes 0 there), and `/retention/addiction`
+   * inside a `data` wrapper (`frequencyWrapper: false`: cohort dates at the top level).
+   */
+  readonly queryShape?: QueryShape
+}
+
+/** See `SimulatorOptions.queryShape`. */
+export interface QueryShape {
+  /** Default false. */
+  readonly sortedSeries?: boolean
+  /** Default false. */
+  readonly zeroBuckets?: boolean
+  /** Default true. */
+  readonly frequencyWrapper?: boolean
 }
 
 export interface EventTruthRequest {
@@ -112,6 +136,25 @@ export interface Simulator {
   stats(): SimStats
   resetStats(): void
   setFaults(plan: FaultPlan): void
+  /**
+   * Moves the simulator's today (`YYYY-MM-DD`, project calendar): the export and the query
+   * endpoints refuse a later `to_date`, and `/events`' `interval` ends with it. Starts as
+   * `options.today` (else the real today).
+   */
+  setToday(day: string): void
+  /**
+   * Events that reach the project after the fact: from now on the export serves them on their
+   * project day (after that day's generated events, with or without filters, from a prerendered
+   * body rendered again), `truth` counts them, and so does every query endpoint. Each is an
+   * original (give each its own `insertId`), processed a day after its day ends. Throws, adding
+   * none, on an invalid one (a day outside the dataset, a property every line already has).
+   */
+  addEvents(events: ReadonlyArray<LateEventInput>): void
+  /**
+   * Per event name and day (`YYYY-MM-DD`, project calendar) the deduplicated count of `from..to`,
+   * days without any left out: what `/events` answers with `type=general&unit=day`.
+   */
+  eventCounts(from: string, to: string): Record<string, Record<string, number>>
 }
 
 /** What a route handler gets. */
@@ -119,6 +162,8 @@ export interface RouteContext {
   readonly req: IncomingMessage
   readonly res: ServerResponse
   readonly url: URL
+  /** The path and query string as sent: how the query API's error bodies name the request. */
+  readonly request: string
   /** Query string and form body merged (body wins). */
   readonly params: URLSearchParams
   readonly ds: Dataset
@@ -208,8 +253,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
   let totalRequests = 0
   let authFailures: Record<string, number> = {}
   let sessionCounter = 0
+  let today = options.today
   const todayDay = (): number => {
-    const t = options.today ?? todayIn(options.timeZone)
+    const t = today ?? todayIn(options.timeZone)
     return Math.floor(Date.parse(`${t}T00:00:00Z`) / 86_400_000)
   }
   const state: SimulatorState = {
@@ -286,6 +332,9 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
     const url = new URL(req.url ?? "/", "http://localhost")
     const path = url.pathname.replace(/\/+$/, "") || "/"
     const family = familyOf(path)
+    const request = `${url.pathname}${url.search}`
+    // the query API names the request in its error bodies
+    const named = family === "query" ? request : undefined
     if (family === undefined) {
       sendError(res, 404, `not found: ${path}`)
       return
@@ -326,7 +375,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         admission.retryAfterSeconds !== undefined
           ? { "retry-after": String(admission.retryAfterSeconds) }
           : {}
-      sendError(res, 429, rateLimitMessage(family, admission), headers)
+      sendError(res, 429, rateLimitMessage(family, admission), headers, named)
       return
     }
     res.on("close", admission.release)
@@ -359,6 +408,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       req,
       res,
       url,
+      request,
       params,
       ds,
       sim: state,
@@ -381,7 +431,7 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
             family === "export"
               ? `Rate limit exceeded for project_id: ${auth.projectId}.`
               : `Query rate limit exceeded for project_id: ${auth.projectId}. 6/5 queries running concurrently and 12/60 queries running in the last hour.`
-          sendError(res, 429, message, headers)
+          sendError(res, 429, message, headers, named)
           return "answered"
         }
         const st = faultStatus[f.kind]
@@ -402,7 +452,13 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
         }
         await handleEngage(ctx)
       } else {
-        const route = discoveryRoutes[path.replace(/^\/api\/2\.0\//, "/api/query/")]
+        const key = path.replace(/^\/api\/2\.0\//, "/api/query/")
+        const route =
+          discoveryRoutes[key] ??
+          queryReportRoutes[key] ??
+          queryFunnelRoutes[key] ??
+          queryRetentionRoutes[key] ??
+          insightsRoutes[key]
         if (!route) {
           sendError(res, 404, `not found: ${path}`)
           return
@@ -491,5 +547,15 @@ export const startSimulator = async (options: SimulatorOptions = {}): Promise<Si
       authFailures = {}
     },
     setFaults: (plan) => injector.setPlan(plan),
+    setToday: (day) => {
+      if (parseDate(day) === undefined) throw new Error(`invalid day: ${day} (expected yyyy-mm-dd)`)
+      today = day
+    },
+    addEvents: (events) => addLateEvents(ds, events),
+    eventCounts: (from, to) => {
+      if (parseDate(from) === undefined || parseDate(to) === undefined)
+        throw new Error(`invalid range: ${from}..${to} (expected yyyy-mm-dd)`)
+      return eventCounts(ds, epochDay(from), epochDay(to))
+    },
   }
 }

@@ -1,8 +1,9 @@
 /**
- * A subset of Mixpanel's segmentation expressions, shared by export, engage and the truth:
- * `properties["k"]` (chained indexing for nested values), `behaviors["name"]`, string, number,
- * boolean and null literals, `== != < <= > >=`, `in`, `and`, `or`, `not`, parentheses,
- * `defined(x)` and `datetime(epochSeconds | "ISO")`. `properties["$time"]` is the event time.
+ * A subset of Mixpanel's segmentation expressions, shared by export, engage, the query reports
+ * and the truth: `properties["k"]` (chained indexing for nested values), `behaviors["name"]`,
+ * string, number, boolean and null literals, `== != < <= > >=`, `in`, `and`, `or`, `not`,
+ * parentheses, `defined(x)`, `datetime(epochSeconds | "ISO")` and the casts `number(x)`,
+ * `string(x)` and `boolean(x)`. `properties["$time"]` is the event time.
  */
 
 export class WhereError extends Error {
@@ -226,6 +227,15 @@ class Parser {
         this.expectOp(")")
         return (s) => e(s) !== undefined
       }
+      case "number":
+      case "string":
+      case "boolean": {
+        this.expectOp("(")
+        const e = this.or()
+        this.expectOp(")")
+        const cast = t.v === "number" ? toNumber : t.v === "string" ? toText : truthy
+        return (s) => cast(e(s))
+      }
       case "datetime": {
         this.expectOp("(")
         const arg = this.peek()
@@ -271,12 +281,46 @@ class Parser {
   }
 }
 
+/** `number(x)`: numbers as they are, numeric text and booleans as numbers, else undefined. */
+const toNumber = (v: unknown): number | undefined => {
+  if (typeof v === "number") return v
+  if (typeof v === "boolean") return v ? 1 : 0
+  if (typeof v === "string" && v.trim() !== "") {
+    const n = Number(v)
+    return Number.isFinite(n) ? n : undefined
+  }
+  return undefined
+}
+
+/**
+ * A value as the text a report segments by: strings as they are, numbers and booleans as JSON
+ * writes them, objects and arrays as their JSON, `null` as `"null"`, a missing value as
+ * `"undefined"`, a point in time as its ISO text.
+ */
+export const segmentText = (v: unknown): string =>
+  v === undefined
+    ? "undefined"
+    : typeof v === "string"
+      ? v
+      : v instanceof DateTimeValue
+        ? new Date(v.ms).toISOString()
+        : JSON.stringify(v)
+
+const toText = (v: unknown): string | undefined => (v === undefined ? undefined : segmentText(v))
+
 /** Compiles an expression; throws `WhereError` when it is outside the supported subset. */
 export const compileWhere = (source: string): Predicate => {
   const tokens = tokenize(source)
   if (tokens.length === 0) return () => true
   const expr = new Parser(tokens).parse()
   return (scope) => truthy(expr(scope))
+}
+
+/** Compiles an expression to the value it computes (`on` of the reports); throws `WhereError`. */
+export const compileExpression = (source: string): ((scope: WhereScope) => unknown) => {
+  const tokens = tokenize(source)
+  if (tokens.length === 0) throw new WhereError("empty expression")
+  return new Parser(tokens).parse()
 }
 
 /** Names of the behaviours an expression refers to, to know which counts to compute. */
