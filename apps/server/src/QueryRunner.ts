@@ -1,9 +1,11 @@
 import {
   contentTypes,
   parseTextFormat,
+  type RowsAnswer,
+  readRows,
+  SqlGuard,
   Storage,
   type TextFormat,
-  takeRows,
 } from "@mixpanel-data/core"
 import { Context, Effect, Layer, Pull, type Scope, Stream } from "effect"
 import { HttpEffect, HttpServerResponse } from "effect/http"
@@ -15,16 +17,7 @@ import {
   type StorageFailure,
 } from "./errors.js"
 import { ServerConfig } from "./ServerConfig.js"
-import { SqlGuard } from "./SqlGuard.js"
-import { mapStorageError } from "./storage-errors.js"
-
-type Row = ReadonlyArray<unknown>
-
-export interface RowsAnswer {
-  readonly columns: ReadonlyArray<{ readonly name: string; readonly type: string }>
-  readonly rows: ReadonlyArray<Row>
-  readonly truncated: boolean
-}
+import { mapGuardError, mapStorageError } from "./storage-errors.js"
 
 export type QueryFailure = ForbiddenStatement | QueryError | QueryTimeout | StorageFailure
 
@@ -57,28 +50,13 @@ export const make = Effect.gen(function* () {
   const withTimeout = <A, E, R>(effect: Effect.Effect<A, E, R>) =>
     Effect.timeoutOrElse(effect, { duration: timeoutMs, orElse: timedOut })
 
-  const open = (request: QueryRequest) =>
-    storage.openQuery(request.sql, request.params ?? []).pipe(mapStorageError)
-
-  const json = (request: QueryRequest): Effect.Effect<RowsAnswer, QueryFailure> => {
-    const limit = request.limit ?? config.options.maxRows
-    return withTimeout(
-      Effect.scoped(
-        Effect.gen(function* () {
-          const { columns, rows: batches } = yield* open(request)
-          const rows: Array<Row> = []
-          yield* Stream.runForEach(takeRows(limit + 1)(batches), (batch) =>
-            Effect.sync(() => {
-              for (const row of batch) rows.push(row)
-            }),
-          ).pipe(mapStorageError)
-          const truncated = rows.length > limit
-          if (truncated) rows.length = limit
-          return { columns, rows, truncated }
-        }),
+  const json = (request: QueryRequest): Effect.Effect<RowsAnswer, QueryFailure> =>
+    withTimeout(
+      readRows(request.sql, request.params ?? [], request.limit ?? config.options.maxRows).pipe(
+        Effect.provideService(Storage, storage),
+        mapStorageError,
       ),
     )
-  }
 
   /**
    * Streams the answer as DuckDB renders it (`storage.openText`). The query starts and its
@@ -123,7 +101,7 @@ export const make = Effect.gen(function* () {
   /** The SQL guard judges the user's statement before anything wraps or runs it. */
   const run = (request: QueryRequest) =>
     Effect.gen(function* () {
-      yield* guard.check(request.sql)
+      yield* mapGuardError(guard.check(request.sql))
       const format = parseTextFormat(request.format ?? "json")
       return format === "json" ? yield* json(request) : yield* streamed(request, format)
     })

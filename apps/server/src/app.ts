@@ -2,7 +2,7 @@ import { realpathSync } from "node:fs"
 import { createServer } from "node:http"
 import { resolve } from "node:path"
 import { NodeHttpServer } from "@effect/platform-node"
-import { Storage, storageLayer } from "@mixpanel-data/core"
+import { SqlGuard, Storage, sqlGuardLayer, storageLayer } from "@mixpanel-data/core"
 import { Effect, Layer } from "effect"
 import { HttpRouter } from "effect/http"
 import { HttpApiBuilder, HttpApiScalar, OpenApi } from "effect/http-api"
@@ -11,9 +11,9 @@ import { AuthorizationLive, RequestValidationLive, RequireTokenEverywhere } from
 import { HandlersLive } from "./handlers.js"
 import { Jobs, make as makeJobs } from "./Jobs.js"
 import { makeJobWork } from "./job-work.js"
+import { McpRoute } from "./mcp.js"
 import { layer as QueryRunnerLive } from "./QueryRunner.js"
 import { ServerConfig, type ServerConfigShape } from "./ServerConfig.js"
-import { layer as SqlGuardLive, layerUnguarded as SqlGuardOff } from "./SqlGuard.js"
 
 /** The folder's real path (as import jobs resolve theirs), or as given when it is missing. */
 const realPath = (dir: string): string => {
@@ -23,6 +23,15 @@ const realPath = (dir: string): string => {
     return resolve(dir)
   }
 }
+
+/**
+ * Lets every statement through, for tests of the wall behind the guard (the database's
+ * lockdown) on the real server; only the server entry's test switch selects it.
+ */
+const SqlGuardOff: typeof sqlGuardLayer = Layer.succeed(
+  SqlGuard,
+  SqlGuard.of({ check: () => Effect.void }),
+)
 
 /** The whole server as one layer: database, services, routes and the listening socket. */
 export const serverLayer = (config: ServerConfigShape) => {
@@ -62,7 +71,7 @@ export const serverLayer = (config: ServerConfigShape) => {
     scalar: { withDefaultFonts: false },
   })
 
-  const Routes = Layer.mergeAll(ApiLive, DocsLive, RequireTokenEverywhere)
+  const Routes = Layer.mergeAll(ApiLive, DocsLive, McpRoute, RequireTokenEverywhere)
 
   return HttpRouter.serve(Routes, { disableLogger: true }).pipe(
     Layer.provideMerge(
@@ -73,7 +82,7 @@ export const serverLayer = (config: ServerConfigShape) => {
       }),
     ),
     Layer.provide(Layer.mergeAll(QueryRunnerLive, JobsLive)),
-    Layer.provide(config.sqlGuard === false ? SqlGuardOff : SqlGuardLive),
+    Layer.provide(config.sqlGuard === false ? SqlGuardOff : sqlGuardLayer),
     Layer.provideMerge(StorageLive),
     Layer.provideMerge(ConfigLive),
   )

@@ -57,7 +57,7 @@ MP_SECRET, MP_PROJECT_ID, MP_REGION, MP_PROJECT_TIMEZONE, MP_API_URL.
 
 Routes: GET /health, /tables, /tables/{name}, /tables/{name}/sample?n=, POST /query,
 POST /jobs, GET /jobs, /jobs/{id}, /jobs/{id}/events (SSE), DELETE /jobs/{id},
-GET /openapi.json, /docs.
+GET /openapi.json, /docs, and /mcp (the agent tools over MCP's streamable HTTP).
 `
 
 const positiveInt = (name: string, raw: string, allowZero = false): number | string => {

@@ -1,14 +1,16 @@
 import {
+  type ForbiddenStatement as CoreForbidden,
+  guardedReport,
   type ReportAnswers,
   type ReportError,
   type ReportInput,
   type ReportKind,
-  runReport,
+  SqlGuard,
   Storage,
 } from "@mixpanel-data/core"
 import { Effect } from "effect"
 import {
-  type ForbiddenStatement,
+  ForbiddenStatement,
   InvalidReportOptions,
   type InvalidTableName,
   type QueryError,
@@ -17,7 +19,6 @@ import {
   type TableNotFound,
 } from "./errors.js"
 import { ServerConfig } from "./ServerConfig.js"
-import { SqlGuard } from "./SqlGuard.js"
 import { toApiError } from "./storage-errors.js"
 
 export type ReportFailure =
@@ -30,8 +31,10 @@ export type ReportFailure =
   | StorageFailure
 
 /** A report's failure as an API error: bad options and a table of profiles are the caller's. */
-const toReportFailure = (error: ReportError): ReportFailure => {
+const toReportFailure = (error: ReportError | CoreForbidden): ReportFailure => {
   switch (error._tag) {
+    case "ForbiddenStatement":
+      return new ForbiddenStatement({ message: error.message, reason: error.reason })
     case "InvalidReportOptions":
       return new InvalidReportOptions({ message: error.message, option: error.option })
     case "TableTypeMismatch":
@@ -44,30 +47,21 @@ const toReportFailure = (error: ReportError): ReportFailure => {
 /**
  * Runs core's reports for the routes, under the query time limit. A segmentation's `where` is
  * the one piece of SQL a caller writes into a report: it passes the SQL guard, as a query
- * would, before core checks it is a single expression over the table.
+ * would, before core checks it is a single expression over the table (`guardedReport`).
  */
 export const makeReports = Effect.gen(function* () {
   const storage = yield* Storage
   const guard = yield* SqlGuard
   const timeoutMs = (yield* ServerConfig).options.queryTimeoutMs
 
-  const checkWhere = (where: string) =>
-    guard
-      .check(`SELECT 1 WHERE (\n${where}\n)`)
-      .pipe(
-        Effect.catchTag("QueryError", (error) =>
-          Effect.fail(new InvalidReportOptions({ message: error.message, option: "where" })),
-        ),
-      )
-
   return <K extends ReportKind>(
     kind: K,
     input: ReportInput,
   ): Effect.Effect<ReportAnswers[K], ReportFailure> =>
     Effect.gen(function* () {
-      if (typeof input.where === "string") yield* checkWhere(input.where)
-      const { answer } = yield* runReport(kind, input).pipe(
+      const { answer } = yield* guardedReport(kind, input).pipe(
         Effect.provideService(Storage, storage),
+        Effect.provideService(SqlGuard, guard),
         Effect.mapError(toReportFailure),
       )
       return answer

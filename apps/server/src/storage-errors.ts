@@ -1,6 +1,16 @@
-import type { StorageError } from "@mixpanel-data/core"
+import type {
+  ForbiddenStatement as Forbidden,
+  QueryError as NotSql,
+  StorageError,
+} from "@mixpanel-data/core"
 import { Effect } from "effect"
-import { InvalidTableName, QueryError, StorageFailure, TableNotFound } from "./errors.js"
+import {
+  ForbiddenStatement,
+  InvalidTableName,
+  QueryError,
+  StorageFailure,
+  TableNotFound,
+} from "./errors.js"
 
 export type ApiStorageError = QueryError | TableNotFound | InvalidTableName | StorageFailure
 
@@ -41,3 +51,13 @@ export const mapIntrospectionError = <A, E extends StorageError, R>(
       mapped._tag === "QueryError" ? new StorageFailure({ message: mapped.message }) : mapped
     ) as Exclude<ApiErrorOf<E>, QueryError> | StorageFailure
   })
+
+/** The SQL guard's verdicts as API errors: a refused statement (403), or SQL that is not (400). */
+export const mapGuardError = <A, R>(
+  effect: Effect.Effect<A, Forbidden | NotSql, R>,
+): Effect.Effect<A, ForbiddenStatement | QueryError, R> =>
+  Effect.mapError(effect, (error) =>
+    error._tag === "ForbiddenStatement"
+      ? new ForbiddenStatement({ message: error.message, reason: error.reason })
+      : new QueryError({ message: error.reason }),
+  )

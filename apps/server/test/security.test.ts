@@ -18,6 +18,8 @@ const protectedRoutes: ReadonlyArray<readonly [string, string]> = [
   ["GET", "/reports/retention?born=A&from=2024-03-01&to=2024-03-01"],
   ["GET", "/reports/frequency?event=A&from=2024-03-01&to=2024-03-01&unit=day&subUnit=hour"],
   ["GET", "/reports/active?from=2024-03-01&to=2024-03-01"],
+  ["POST", "/mcp"],
+  ["GET", "/mcp"],
   ["GET", "/openapi.json"],
   ["GET", "/docs"],
   ["GET", "/no-such-route"],

@@ -1,4 +1,6 @@
 import {
+  type EventsFetch,
+  type ProfilesFetch,
   Progress,
   parseEventsFetch,
   parseProfilesFetch,
@@ -6,14 +8,16 @@ import {
   fetchProfiles as runFetchProfiles,
   storageLayer,
 } from "@mixpanel-data/core"
+import { makeMixpanelSource } from "@mixpanel-data/mixpanel-source"
 import { Effect, Stream } from "effect"
+import { CliError } from "../cli-error.js"
 import { resolveDbPath, writableStore } from "../db.js"
 import type { Globals } from "../globals.js"
 import { writeOut } from "../output.js"
 import { makeProgressView } from "../progress.js"
 import { flagNames, modeFlags, readRequest } from "../requests.js"
 import { runProgram } from "../run.js"
-import { mixpanelConfig, mixpanelSource } from "../sources.js"
+import { mixpanelConfig, mixpanelSource, type SourceOverrides } from "../sources.js"
 import { describeOutcome } from "./summary.js"
 
 type Opts = Record<string, unknown>
@@ -24,8 +28,52 @@ const toStdout = <E>(lines: Stream.Stream<string, E>) =>
     Effect.promise(() => writeOut(`${batch.join("\n")}\n`)),
   )
 
+/** The source's settings a fetch overrides: the project's zone and the days fetched at once. */
+const overridesOf = (fetch: EventsFetch): SourceOverrides => ({
+  ...(fetch.timeZone !== undefined ? { timeZone: fetch.timeZone } : {}),
+  ...(fetch.workers !== undefined ? { workers: fetch.workers } : {}),
+})
+
+/**
+ * Opens the Mixpanel source for a fetch: the chosen account's credentials, the fetch's
+ * overrides, and `spoolDir` (where day files are staged) when the store reads only one folder.
+ */
+const openSource = (globals: Globals, overrides: SourceOverrides, spoolDir?: string) =>
+  Effect.flatMap(
+    Effect.try({
+      try: () => ({ ...mixpanelConfig(globals, overrides), ...(spoolDir ? { spoolDir } : {}) }),
+      catch: (error) =>
+        error instanceof CliError ? error : new CliError("BadArguments", String(error)),
+    }),
+    (config) => Effect.map(makeMixpanelSource(config), (source) => ({ config, source })),
+  )
+
+/** A checked events fetch into the store: the source, then core's pipeline. */
+export const storeEvents = (globals: Globals, fetch: EventsFetch, spoolDir?: string) =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const { config, source } = yield* openSource(globals, overridesOf(fetch), spoolDir)
+      return yield* runFetchEvents({
+        source,
+        table: fetch.table,
+        request: fetch.request,
+        mode: fetch.mode,
+        ...(fetch.lookbackDays !== undefined ? { lookbackDays: fetch.lookbackDays } : {}),
+        ...(config.timeZone !== undefined ? { timeZone: config.timeZone } : {}),
+      })
+    }),
+  )
+
+/** A checked profiles fetch into the store: the source, then core's pipeline. */
+export const storeProfiles = (globals: Globals, fetch: ProfilesFetch, spoolDir?: string) =>
+  Effect.scoped(
+    Effect.flatMap(openSource(globals, {}, spoolDir), ({ source }) =>
+      runFetchProfiles({ source, table: fetch.table, request: fetch.request, mode: fetch.mode }),
+    ),
+  )
+
 export const fetchEvents = async (globals: Globals, table: string, opts: Opts) => {
-  const { request, mode, lookbackDays, timeZone, workers } = readRequest(
+  const fetch = readRequest(
     parseEventsFetch(
       {
         table,
@@ -42,17 +90,14 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
       flagNames,
     ),
   )
-  const overrides = {
-    ...(timeZone !== undefined ? { timeZone } : {}),
-    ...(workers !== undefined ? { workers } : {}),
-  }
-  const config = mixpanelConfig(globals, overrides)
+  const overrides = overridesOf(fetch)
+  mixpanelConfig(globals, overrides)
   if (opts.stdout === true) {
     return runProgram(
       globals,
       Effect.scoped(
         Effect.flatMap(mixpanelSource(globals, overrides), (source) =>
-          toStdout(source.exportLines(request)),
+          toStdout(source.exportLines(fetch.request)),
         ),
       ),
     )
@@ -62,22 +107,11 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
     enabled: globals.progress,
     verbose: globals.verbose,
   })
-  const program = Effect.scoped(
-    Effect.gen(function* () {
-      const source = yield* mixpanelSource(globals, overrides)
-      const started = Date.now()
-      const outcome = yield* runFetchEvents({
-        source,
-        table,
-        request,
-        mode,
-        ...(lookbackDays !== undefined ? { lookbackDays } : {}),
-        ...(config.timeZone !== undefined ? { timeZone: config.timeZone } : {}),
-      })
-      view.finish()
-      describeOutcome(globals, "events", table, path, outcome, Date.now() - started)
-    }),
-  ).pipe(
+  const started = Date.now()
+  const program = Effect.map(storeEvents(globals, fetch), (outcome) => {
+    view.finish()
+    describeOutcome(globals, "events", table, path, outcome, Date.now() - started)
+  }).pipe(
     Effect.provide(storageLayer(writableStore(globals, path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),
@@ -86,7 +120,7 @@ export const fetchEvents = async (globals: Globals, table: string, opts: Opts) =
 }
 
 export const fetchProfiles = async (globals: Globals, table: string, opts: Opts) => {
-  const { request, mode } = readRequest(
+  const fetch = readRequest(
     parseProfilesFetch(
       {
         table,
@@ -107,7 +141,7 @@ export const fetchProfiles = async (globals: Globals, table: string, opts: Opts)
       Effect.scoped(
         Effect.flatMap(mixpanelSource(globals), (source) =>
           toStdout(
-            Stream.map(source.profiles(request), (p) =>
+            Stream.map(source.profiles(fetch.request), (p) =>
               JSON.stringify({
                 $distinct_id: p.distinctId,
                 $properties: p.properties,
@@ -123,15 +157,11 @@ export const fetchProfiles = async (globals: Globals, table: string, opts: Opts)
     enabled: globals.progress,
     verbose: globals.verbose,
   })
-  const program = Effect.scoped(
-    Effect.gen(function* () {
-      const source = yield* mixpanelSource(globals)
-      const started = Date.now()
-      const outcome = yield* runFetchProfiles({ source, table, request, mode })
-      view.finish()
-      describeOutcome(globals, "profiles", table, path, outcome, Date.now() - started)
-    }),
-  ).pipe(
+  const started = Date.now()
+  const program = Effect.map(storeProfiles(globals, fetch), (outcome) => {
+    view.finish()
+    describeOutcome(globals, "profiles", table, path, outcome, Date.now() - started)
+  }).pipe(
     Effect.provide(storageLayer(writableStore(globals, path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),

@@ -1,8 +1,9 @@
 /**
- * Which parsed SELECT trees the server runs. DuckDB parses the statement (`json_serialize_sql`)
- * and these rules walk the tree: exactly one SELECT, table functions from an allow-list only,
- * no scalar function that reads the environment or changes state, and table references that are
- * plain names (a quoted path such as `FROM '/etc/passwd'` would be a replacement scan of a file).
+ * Which parsed SELECT trees the SQL guard lets through. DuckDB parses the statement
+ * (`json_serialize_sql`) and these rules walk the tree: exactly one SELECT, table functions from
+ * an allow-list only, no scalar function that reads the environment or changes state, and table
+ * references that are plain names (a quoted path such as `FROM '/etc/passwd'` would be a
+ * replacement scan of a file).
  */
 
 /** Table functions that only compute or describe the catalog: no files, no network. */
@@ -27,8 +28,8 @@ const allowedTableFunctions = new Set([
 
 /** Scalar functions refused even inside a SELECT, with why. */
 const deniedFunctions = new Map([
-  ["getenv", "reads the server's environment"],
-  ["current_setting", "reads the server's settings"],
+  ["getenv", "reads the environment of the process"],
+  ["current_setting", "reads the database's settings"],
   ["getvariable", "reads the session's variables"],
   ["nextval", "changes a sequence"],
   ["currval", "reads sequence state"],
