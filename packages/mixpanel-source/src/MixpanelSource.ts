@@ -14,6 +14,7 @@ import {
   reportProgress,
   type Source,
   type SourceError,
+  type UpstreamEventCounts,
 } from "@mixpanel-data/core"
 import { Effect, type Scope, Stream } from "effect"
 import { makeApi } from "./api.js"
@@ -21,7 +22,10 @@ import { type MixpanelConfig, type ResolvedConfig, resolveConfig } from "./confi
 import { type Discovery, makeDiscovery } from "./discovery.js"
 import { makeEngage } from "./engage.js"
 import { describeCause, SOURCE } from "./errors.js"
+import { makeEventCounts } from "./event-counts.js"
 import { type SpooledDay, spoolDay } from "./export-day.js"
+import { type Live, makeLive } from "./live.js"
+import { makeQueryGet } from "./query-get.js"
 import { makeScheduler, type Scheduler } from "./scheduler.js"
 import { makeSpoolFolder } from "./spool-folder.js"
 import { readSpooled } from "./spooled-file.js"
@@ -34,6 +38,10 @@ export interface MixpanelSource extends Source, Discovery {
   readonly eventRecords: (request: EventsRequest) => Stream.Stream<EventRecord, SourceError>
   /** Mixpanel's export lines exactly as sent, each day whole. */
   readonly exportLines: (request: EventsRequest) => Stream.Stream<string, SourceError>
+  /** Mixpanel's own reports, asked live through the query API, in the local reports' shapes. */
+  readonly live: Live
+  /** Mixpanel's own count of each event per day (`/events`), to compare a table with. */
+  readonly eventCounts: UpstreamEventCounts
   /** The schedulers every request goes through (attempt counts for diagnostics). */
   readonly schedulers: { readonly export: Scheduler; readonly query: Scheduler }
 }
@@ -166,7 +174,10 @@ export const makeMixpanelSource = (
       spooledDays(request).pipe(Stream.flatMap((d) => readThenDelete(d, (line) => line)))
 
     const engage = makeEngage(api, queryScheduler, timeZone)
-    const discovery = makeDiscovery(api, queryScheduler)
+    // discovery and live reports ask the query API one way, sharing its scheduler with engage
+    const query = makeQueryGet(api, queryScheduler)
+    const discovery = makeDiscovery(query)
+    const live = makeLive(query)
     const credentials = resolved.credentials
 
     const params: Record<string, unknown> = {
@@ -187,6 +198,8 @@ export const makeMixpanelSource = (
       eventRecords,
       exportLines,
       ...discovery,
+      live,
+      eventCounts: makeEventCounts(live, discovery),
       schedulers: { export: exportScheduler, query: queryScheduler },
     } satisfies MixpanelSource
   })

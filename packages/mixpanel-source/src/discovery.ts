@@ -1,8 +1,7 @@
-import { ServerError, type SourceError } from "@mixpanel-data/core"
+import type { SourceError } from "@mixpanel-data/core"
 import { Effect } from "effect"
-import type { Api, Params } from "./api.js"
-import { SOURCE } from "./errors.js"
-import { type Scheduler, Transient } from "./scheduler.js"
+import type { Params } from "./api.js"
+import type { QueryGet } from "./query-get.js"
 
 export type EventCountType = "general" | "unique" | "average"
 
@@ -52,28 +51,10 @@ export interface Discovery {
 
 const str = (n: number | undefined) => (n === undefined ? undefined : String(n))
 
-/** The query API's listing endpoints, through the query scheduler. */
-export const makeDiscovery = (api: Api, scheduler: Scheduler): Discovery => {
+/** The query API's listing endpoints, asked through `query` (the query scheduler's). */
+export const makeDiscovery = (query: QueryGet): Discovery => {
   const get = (method: "GET" | "POST", path: string, params: Params) =>
-    scheduler
-      .run(
-        path,
-        Effect.gen(function* () {
-          const response = yield* api.send({ host: "query", method, path, params })
-          const text = yield* api.text(response)
-          try {
-            return JSON.parse(text) as unknown
-          } catch {
-            return yield* Effect.fail(
-              new Transient({
-                error: new ServerError({ source: SOURCE, status: 200, body: text.slice(0, 500) }),
-                reason: `unreadable answer from ${path}`,
-              }),
-            )
-          }
-        }),
-      )
-      .pipe(Effect.withSpan("MixpanelSource.discovery", { attributes: { path } }))
+    query({ method, path, params, span: "MixpanelSource.discovery" })
 
   const array = (value: unknown): Array<unknown> => (Array.isArray(value) ? value : [])
 

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { Storage } from "../storage.js"
-import { bucketKeySql, rangeBucketsSql } from "./buckets.js"
+import { answerRows } from "./answer-rows.js"
+import { bucketKeySql, rangeBucketKeys } from "./buckets.js"
 import type { ReportRun } from "./errors.js"
 import { checkOneOf, checkRange } from "./options.js"
 import { count, rangeRowsSql } from "./scan.js"
@@ -25,26 +26,19 @@ export const activeReport = (options: ActiveOptions): ReportRun<ActiveAnswer, Ac
     yield* checkOneOf("unit", unit, activeUnits)
     const table = yield* reportTable(options.table)
     const storage = yield* Storage
-    const buckets = (yield* storage.query(rangeBucketsSql(options.from, options.to, unit))).rows
+    const series = rangeBucketKeys(options.from, options.to, unit)
     const found = yield* storage.query(
       `SELECT ${bucketKeySql("local", unit)} AS bucket, count(DISTINCT distinct_id) AS users
        FROM (${rangeRowsSql(table, options, ["distinct_id"])})
        GROUP BY bucket`,
     )
     const users = new Map(found.rows.map(([bucket, n]) => [String(bucket), count(n)]))
-    const rows = buckets.map(([bucket]): ActiveRow => {
-      const date = String(bucket)
-      return { date, users: users.get(date) ?? 0 }
-    })
-    const series = rows.map((row) => row.date)
-    return {
-      answer: {
-        data: {
-          series,
-          values: { [ACTIVE_SERIES]: Object.fromEntries(rows.map((r) => [r.date, r.users])) },
-        },
-        legend_size: 1,
+    const answer: ActiveAnswer = {
+      data: {
+        series,
+        values: { [ACTIVE_SERIES]: Object.fromEntries(series.map((d) => [d, users.get(d) ?? 0])) },
       },
-      rows,
+      legend_size: 1,
     }
+    return { answer, rows: answerRows("active", answer) }
   })

@@ -1,5 +1,5 @@
 import { wallClockToUtcMs } from "../pipeline/time-zone.js"
-import { DAY_MS, parseDay } from "../request/days.js"
+import { DAY_MS, formatDay, parseDay } from "../request/days.js"
 import { literal } from "../storage/names.js"
 import type { Day, ReportUnit } from "./types.js"
 
@@ -17,7 +17,10 @@ export const localTimeSql = (utc: string, zone: string): string =>
 export const bucketStartSql = (local: string, unit: ReportUnit): string =>
   `date_trunc('${unit}', ${local})`
 
-/** A bucket's key as Mixpanel writes it: `YYYY-MM-DD`, or `YYYY-MM-DD HH:00:00` for hours. */
+/**
+ * A bucket's key as Mixpanel writes it: `YYYY-MM-DD`, or `YYYY-MM-DD HH:00:00` for hours. The
+ * same keys as `bucketKeyOf`, which lists a range's buckets.
+ */
 export const bucketKeySql = (local: string, unit: ReportUnit): string =>
   unit === "hour"
     ? `strftime(${bucketStartSql(local, unit)}, '%Y-%m-%d %H:00:00')`
@@ -42,15 +45,55 @@ export const rangeUtcSql = (
   return { start: utc(startLocal), end: utc(endLocal + DAY_MS) }
 }
 
+/** A bucket's unit, reports' own and `minute` (only Mixpanel's own segmentation buckets by it). */
+export type BucketUnit = ReportUnit | "minute"
+
+const pad2 = (n: number) => String(n).padStart(2, "0")
+
 /**
- * A query listing, in order (column `key`), the keys of every bucket the days `from`..`to` fall
- * in: a report's buckets, empty ones included. Keys come from `bucketKeySql`, as the rows' do.
+ * The key of the bucket holding a wall-clock time (epoch ms read as UTC), written as
+ * `bucketKeySql` writes a row's: `YYYY-MM-DD` (weeks on their Monday, months on their 1st),
+ * `YYYY-MM-DD HH:00:00` for hours and `YYYY-MM-DD HH:MM:00` for minutes.
  */
-export const rangeBucketsSql = (from: Day, to: Day, unit: ReportUnit): string => {
-  const step = unit === "hour" ? "HOUR" : "DAY"
-  const last =
-    unit === "hour" ? `TIMESTAMP ${literal(`${to} 23:00:00`)}` : `TIMESTAMP ${literal(to)}`
-  return `SELECT DISTINCT ${bucketKeySql("d", unit)} AS key
-    FROM generate_series(TIMESTAMP ${literal(from)}, ${last}, INTERVAL 1 ${step}) AS g(d)
-    ORDER BY key`
+export const bucketKeyOf = (localMs: number, unit: BucketUnit): string => {
+  const d = new Date(localMs)
+  switch (unit) {
+    case "minute":
+      return `${formatDay(localMs)} ${pad2(d.getUTCHours())}:${pad2(d.getUTCMinutes())}:00`
+    case "hour":
+      return `${formatDay(localMs)} ${pad2(d.getUTCHours())}:00:00`
+    case "day":
+      return formatDay(localMs)
+    case "week":
+      // Monday: getUTCDay() is 0 on Sunday
+      return formatDay(localMs - ((d.getUTCDay() + 6) % 7) * DAY_MS)
+    case "month":
+      return `${d.getUTCFullYear()}-${pad2(d.getUTCMonth() + 1)}-01`
+  }
+}
+
+const STEP_MS: Record<BucketUnit, number> = {
+  minute: 60_000,
+  hour: 3_600_000,
+  day: DAY_MS,
+  week: DAY_MS,
+  month: DAY_MS,
+}
+
+/**
+ * The keys, in order, of every bucket the days `from`..`to` fall in: a report's buckets, empty
+ * ones included (a week or month the range only partly covers is one of them). Hours and
+ * minutes are wall-clock: every day has 24 hours, whatever its DST change. Empty when either is
+ * not a day or `from` is after `to`.
+ */
+export const rangeBucketKeys = (from: Day, to: Day, unit: BucketUnit): ReadonlyArray<string> => {
+  const start = parseDay(from)
+  const end = parseDay(to)
+  if (start === undefined || end === undefined) return []
+  const keys: Array<string> = []
+  for (let ms = start; ms < end + DAY_MS; ms += STEP_MS[unit]) {
+    const key = bucketKeyOf(ms, unit)
+    if (keys[keys.length - 1] !== key) keys.push(key)
+  }
+  return keys
 }

@@ -1,6 +1,7 @@
 import { Effect } from "effect"
 import { Storage } from "../storage.js"
-import { bucketKeySql, bucketStartSql, rangeBucketsSql } from "./buckets.js"
+import { answerRows } from "./answer-rows.js"
+import { bucketKeySql, bucketStartSql, rangeBucketKeys } from "./buckets.js"
 import type { ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange } from "./options.js"
 import { count, eventIs, rangeRowsSql } from "./scan.js"
@@ -20,7 +21,8 @@ import type { FrequencyAnswer, FrequencyOptions, FrequencyRow } from "./types.js
 export const frequencyUnits = ["day", "week", "month"] as const
 export const frequencySubUnits = ["hour", "day"] as const
 
-const subUnitsPerPeriod: Record<
+/** Entries in a period's array: the sub-units of the longest such period. */
+export const subUnitsPerPeriod: Record<
   FrequencyOptions["unit"],
   Record<FrequencyOptions["subUnit"], number>
 > = {
@@ -40,8 +42,7 @@ export const frequencyReport = (
     const length = subUnitsPerPeriod[options.unit][options.subUnit]
     const table = yield* reportTable(options.table)
     const storage = yield* Storage
-    const periods = (yield* storage.query(rangeBucketsSql(options.from, options.to, options.unit)))
-      .rows
+    const periods = rangeBucketKeys(options.from, options.to, options.unit)
     // Per period and user the distinct sub-units; then per period how many users had each count.
     const found = yield* storage.query(
       `SELECT period, n, count(*) AS users
@@ -61,9 +62,7 @@ export const frequencyReport = (
       exactly.set(String(period), counts)
     }
     const data: Record<string, ReadonlyArray<number>> = {}
-    const rows: Array<FrequencyRow> = []
-    for (const [period] of periods) {
-      const date = String(period)
+    for (const date of periods) {
       const counts = exactly.get(date) ?? new Array<number>(length + 1).fill(0)
       // at least k+1 = the users with exactly k+1 or more: sums from the top down
       const atLeast = new Array<number>(length).fill(0)
@@ -73,9 +72,7 @@ export const frequencyReport = (
         atLeast[k] = sum
       }
       data[date] = atLeast
-      atLeast.forEach((users, k) => {
-        rows.push({ date, at_least: k + 1, users })
-      })
     }
-    return { answer: { data }, rows }
+    const answer: FrequencyAnswer = { data }
+    return { answer, rows: answerRows("frequency", answer) }
   })

@@ -1,7 +1,8 @@
 import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
-import { bucketKeySql, localTimeSql, rangeBucketsSql, rangeUtcSql } from "./buckets.js"
+import { answerRows } from "./answer-rows.js"
+import { bucketKeySql, localTimeSql, rangeBucketKeys, rangeUtcSql } from "./buckets.js"
 import { InvalidReportOptions, type ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count } from "./scan.js"
@@ -132,9 +133,7 @@ export const funnelReport = (options: FunnelOptions): ReportRun<FunnelAnswer, Fu
     const dates: ReadonlyArray<Day> =
       options.unit === undefined
         ? [options.from]
-        : (yield* storage.queryObjects(
-            rangeBucketsSql(options.from, options.to, options.unit),
-          )).map((row) => String(row.key))
+        : rangeBucketKeys(options.from, options.to, options.unit)
     const byDate = new Map<string, Map<number, Record<string, unknown>>>()
     for (const row of yield* storage.queryObjects(funnelSql(table, options))) {
       const date = String(row.k)
@@ -143,22 +142,7 @@ export const funnelReport = (options: FunnelOptions): ReportRun<FunnelAnswer, Fu
       byDate.set(date, steps)
     }
     const data: Record<Day, FunnelBucket> = {}
-    const rows: Array<FunnelRow> = []
-    for (const date of dates) {
-      const bucket = bucketOf(options.steps, byDate.get(date) ?? new Map())
-      data[date] = bucket
-      bucket.steps.forEach((step, i) => {
-        rows.push({
-          date,
-          step: i,
-          event: step.event,
-          count: step.count,
-          step_conv_ratio: step.step_conv_ratio,
-          overall_conv_ratio: step.overall_conv_ratio,
-          avg_time: step.avg_time,
-          avg_time_from_start: step.avg_time_from_start,
-        })
-      })
-    }
-    return { answer: { meta: { dates }, data }, rows }
+    for (const date of dates) data[date] = bucketOf(options.steps, byDate.get(date) ?? new Map())
+    const answer: FunnelAnswer = { meta: { dates }, data }
+    return { answer, rows: answerRows("funnel", answer) }
   })

@@ -1,4 +1,5 @@
 export * from "./active.js"
+export * from "./answer-rows.js"
 export * from "./buckets.js"
 export * from "./errors.js"
 export * from "./frequency.js"

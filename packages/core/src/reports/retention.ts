@@ -1,7 +1,8 @@
 import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
-import { bucketKeySql, localTimeSql, rangeBucketsSql, rangeUtcSql } from "./buckets.js"
+import { answerRows } from "./answer-rows.js"
+import { bucketKeySql, localTimeSql, rangeBucketKeys, rangeUtcSql } from "./buckets.js"
 import { InvalidReportOptions, type ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count } from "./scan.js"
@@ -97,9 +98,7 @@ export const retentionReport = (
     const table = yield* reportTable(options.table)
     const storage = yield* Storage
     const intervals = options.intervals ?? DEFAULT_RETENTION_INTERVALS
-    const dates = (yield* storage.queryObjects(
-      rangeBucketsSql(options.from, options.to, options.unit ?? "day"),
-    )).map((row) => String(row.key) as Day)
+    const dates = rangeBucketKeys(options.from, options.to, options.unit ?? "day")
     const first = new Map<string, number>()
     const counts = new Map<string, Array<number>>()
     for (const date of dates) counts.set(date, Array<number>(intervals + 1).fill(0))
@@ -112,18 +111,13 @@ export const retentionReport = (
       }
     }
     const answer: Record<Day, { counts: ReadonlyArray<number>; first: number }> = {}
-    const rows: Array<RetentionRow> = []
     for (const date of dates) {
       const of = counts.get(date) ?? []
       // unbounded: users whose last interval is i or later
       if (options.unbounded) {
         for (let i = of.length - 2; i >= 0; i--) of[i] = (of[i] ?? 0) + (of[i + 1] ?? 0)
       }
-      const size = first.get(date) ?? 0
-      answer[date] = { counts: of, first: size }
-      of.forEach((count, interval) => {
-        rows.push({ date, first: size, interval, count })
-      })
+      answer[date] = { counts: of, first: first.get(date) ?? 0 }
     }
-    return { answer, rows }
+    return { answer, rows: answerRows("retention", answer) }
   })

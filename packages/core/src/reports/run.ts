@@ -1,5 +1,5 @@
 import { Effect } from "effect"
-import type { Storage } from "../storage.js"
+import type { QueryResult, Storage } from "../storage.js"
 import { activeReport } from "./active.js"
 import { InvalidReportOptions, type ReportError } from "./errors.js"
 import { frequencyReport } from "./frequency.js"
@@ -81,6 +81,15 @@ export const reportColumns: Record<
     { name: "date", type: "VARCHAR" },
     { name: "users", type: "BIGINT" },
   ],
+}
+
+/** Rows as a result to format: the report's columns, each row's values in their order. */
+export const reportResult = (kind: ReportKind, rows: ReadonlyArray<object>): QueryResult => {
+  const columns = reportColumns[kind]
+  return {
+    columns,
+    rows: rows.map((row) => columns.map((c) => (row as Record<string, unknown>)[c.name])),
+  }
 }
 
 const bad = (option: string, reason: string) => new InvalidReportOptions({ option, reason })

@@ -1,7 +1,8 @@
 import { Effect } from "effect"
 import { literal } from "../storage/names.js"
 import { Storage } from "../storage.js"
-import { bucketKeySql, rangeBucketsSql } from "./buckets.js"
+import { answerRows } from "./answer-rows.js"
+import { bucketKeySql, rangeBucketKeys } from "./buckets.js"
 import type { ReportRun } from "./errors.js"
 import { checkEventName, checkOneOf, checkRange, checkWholeNumber } from "./options.js"
 import { count, eventIs, rangeRowsSql } from "./scan.js"
@@ -74,30 +75,24 @@ export const segmentationReport = (
     GROUP BY ALL
     ORDER BY top.rank, e.bucket`
     const storage = yield* Storage
-    const series = (yield* storage.query(rangeBucketsSql(options.from, options.to, unit))).rows.map(
-      (row) => String(row[0]),
-    )
+    const series = rangeBucketKeys(options.from, options.to, unit)
     const found = yield* storage.query(sql)
 
     const measure = (events: number, users: number): number =>
       type === "general" ? events : type === "unique" ? users : users === 0 ? 0 : events / users
+    // segments in rank order (an integer-like name goes first, as in any JSON object)
     const values: Record<string, Record<string, number>> = {}
-    // Segments in rank order (an object would put integer-like names first).
-    const segments: Array<string> = []
     const add = (name: string) => {
-      if (values[name] !== undefined) return values[name]
-      segments.push(name)
-      values[name] = Object.fromEntries(series.map((bucket) => [bucket, 0]))
+      values[name] ??= Object.fromEntries(series.map((bucket) => [bucket, 0]))
       return values[name]
     }
     if (options.on === undefined) add(options.event)
     for (const [, segment, bucket, events, users] of found.rows) {
       add(String(segment))[String(bucket)] = measure(count(events), count(users))
     }
-    const rows = segments.flatMap((segment) =>
-      series.map(
-        (bucket): SegmentationRow => ({ bucket, segment, value: values[segment]![bucket]! }),
-      ),
-    )
-    return { answer: { data: { series, values }, legend_size: segments.length }, rows }
+    const answer: SegmentationAnswer = {
+      data: { series, values },
+      legend_size: Object.keys(values).length,
+    }
+    return { answer, rows: answerRows("segmentation", answer) }
   })
