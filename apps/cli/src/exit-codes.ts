@@ -6,6 +6,8 @@ export const ExitCode = {
   badArguments: 3,
   notFound: 4,
   rateLimited: 5,
+  /** `mp verify`: a day's counts differ from Mixpanel's. */
+  differences: 6,
   interrupted: 130,
 } as const
 
@@ -18,6 +20,7 @@ const byTag: Record<string, number> = {
   BadRequestError: ExitCode.badArguments,
   InvalidTableName: ExitCode.badArguments,
   InvalidReportOptions: ExitCode.badArguments,
+  CannotVerify: ExitCode.badArguments,
   TableExists: ExitCode.badArguments,
   TableTypeMismatch: ExitCode.badArguments,
   OutputExists: ExitCode.badArguments,
@@ -42,4 +45,8 @@ export const exitCodeHelp = `Exit codes:
        expression, bad report options, a drop not confirmed)
   4    not found (table, database, account, input file)
   5    rate limited after retries
+  6    mp verify: at least one day's counts differ from Mixpanel's (stderr names
+       how many days, and which)
+  mp sync goes on past a table that fails and exits with that failure's code
+  (the first one's); its line names the table and why.
   130  interrupted (Ctrl-C); completed days stay committed, run again to resume`

@@ -157,6 +157,28 @@ ${exitCodeHelp}`,
       invoke(cmd, async (g, o) => (await import("./commands/query.js")).query(g, sql, o)),
     )
 
+  program
+    .command("mcp")
+    .description("serve the database to AI agents: an MCP server over stdio")
+    .option("--allow-fetch", "also offer fetch_events and fetch_profiles (opens it writable)")
+    .addHelpText(
+      "after",
+      `
+Agents start it as a tool process; stdout carries protocol messages only. Register it in the
+agent's MCP configuration, e.g.:
+
+  {"mcpServers": {"mixpanel": {"command": "mp", "args": ["mcp", "--db", "/path/data.duckdb"]}}}
+
+Tools: list_tables, describe_table, query (read-only SQL, checked as the server checks it),
+property_values, report_segmentation, report_funnel, report_retention, report_frequency,
+report_active; with --allow-fetch also fetch_events and fetch_profiles (credentials from the
+account, or MP_* variables). Resources: mp://tables/{name}. The database opens read-only for
+the calls in flight, so other mp commands can use it in between.`,
+    )
+    .action((_o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/mcp.js")).mcp(g, o)),
+    )
+
   const report = program
     .command("report")
     .description("Mixpanel's reports computed over a stored events table (read-only)")
@@ -241,6 +263,171 @@ in the shape Mixpanel's API gives; table (the default), jsonl and csv print rows
   )
     .option("--unit <unit>", "day (default), week or month")
     .action((_o: Opts, cmd: Command) => runReport("active", (o) => o)(cmd))
+
+  const live = program
+    .command("live")
+    .description("Mixpanel's own reports, asked live through its query API (60 queries an hour)")
+    .addHelpText(
+      "after",
+      `
+Each run spends one of the project's 60 queries an hour (at most 5 run at once). Days are
+inclusive, in the project's time zone. --where is Mixpanel's expression language, not SQL:
+'properties["$os"] == "iOS"'. --on takes a property name (as mp report's) or an expression
+with brackets or quotes. --format json prints the answer normalized to mp report's shape
+(buckets sorted, empty ones listed as 0), so the two can be compared; table (the default),
+jsonl and csv print the same rows as mp report.`,
+    )
+  const liveCommand = (name: string, description: string, example: string) =>
+    live
+      .command(name)
+      .description(description)
+      .requiredOption("--from <date>", "first day, YYYY-MM-DD")
+      .requiredOption("--to <date>", "last day, YYYY-MM-DD, inclusive")
+      .addHelpText("after", `\nExample:\n  ${example}`)
+  const liveWhere = 'Mixpanel filter expression, e.g. \'properties["plan"] == "pro"\''
+  liveCommand(
+    "segmentation",
+    "an event per bucket: events, distinct users or events per user, optionally by a property",
+    `mp live segmentation "Sign Up" --from 2024-05-01 --to 2024-05-31 --type unique --on '$os'`,
+  )
+    .argument("<event>", "event name")
+    .option("--unit <unit>", "minute, hour, day (default), week or month")
+    .option(
+      "--type <type>",
+      "general (events, default), unique (users) or average (events per user)",
+    )
+    .option("--on <property>", "break down by a property (or a Mixpanel expression)")
+    .option("--where <expr>", liveWhere)
+    .option("--limit <n>", "with --on: the top N values (default 60)", integer("--limit", 1))
+    .action((event: string, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).segmentation(g, event, o)),
+    )
+  liveCommand(
+    "events",
+    "several events per bucket in one query, one segment each (/events)",
+    'mp live events "Sign Up" Purchase --from 2024-05-01 --to 2024-05-31 --unit week',
+  )
+    .argument("<events...>", "event names")
+    .option("--unit <unit>", "minute, hour, day (default), week or month")
+    .option("--type <type>", "general (default), unique or average")
+    .action((names: string[], _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).events(g, names, o)),
+    )
+  liveCommand(
+    "funnel",
+    "a saved funnel over the range (mp inspect funnels lists them)",
+    "mp live funnel --id 7509 --from 2024-05-01 --to 2024-05-31 --unit week --window 7d",
+  )
+    .requiredOption("--id <funnel_id>", "the saved funnel's id", integer("--id", 0))
+    .option("--unit <unit>", "entry buckets: day, week or month (default: Mixpanel's, a day)")
+    .option("--window <length>", "conversion window: 7d, 24h, 90m (default: the funnel's own)")
+    .option("--on <property>", "break down by a property (or a Mixpanel expression)")
+    .option("--where <expr>", liveWhere)
+    .option("--limit <n>", "with --on: the top N values (default 255)", integer("--limit", 1))
+    .action((_o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).funnel(g, o)),
+    )
+  liveCommand(
+    "retention",
+    "cohorts by first (or any) BORN event, and who came back in each interval",
+    'mp live retention --born "Sign Up" --return Purchase --from 2024-05-01 --to 2024-05-31 --unit week',
+  )
+    .option("--born <event>", "the cohort's event (required for --type birth)")
+    .option("--return <event>", "the returning event (default: any event)")
+    .option("--unit <unit>", "cohorts and intervals: day (default), week or month")
+    .option("--intervals <n>", "intervals after the 0th", integer("--intervals", 0), 10)
+    .option("--type <type>", "birth (default) or compounded")
+    .option("--unbounded", "retained in an interval or any later one")
+    .option("--where <expr>", `${liveWhere}, over the returning events`)
+    .option("--born-where <expr>", "the same over the born events")
+    .action((_o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).retention(g, o)),
+    )
+  liveCommand(
+    "frequency",
+    "per period, users who did an event in at least 1, 2, 3... distinct hours or days of it",
+    "mp live frequency Login --from 2024-05-01 --to 2024-05-31 --unit week --sub-unit day",
+  )
+    .argument("<event>", "event name")
+    .requiredOption("--unit <unit>", "the period: day, week or month")
+    .requiredOption("--sub-unit <unit>", "what is counted in a period: hour or day")
+    .option("--where <expr>", liveWhere)
+    .action((event: string, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).frequency(g, event, o)),
+    )
+  live
+    .command("insights")
+    .description("a saved report as Mixpanel computes it (/insights), its series sorted")
+    .requiredOption(
+      "--id <bookmark_id>",
+      "the number after report- in the report's URL",
+      integer("--id", 0),
+    )
+    .addHelpText("after", "\nExample:\n  mp live insights --id 12345678 --format json")
+    .action((_o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/live.js")).insights(g, o)),
+    )
+
+  program
+    .command("verify")
+    .description("compare a table's counts with Mixpanel's own, and repair the days that differ")
+    .command("events")
+    .description(
+      "every event's count on every day of the table's range against Mixpanel's (/api/query/events)",
+    )
+    .argument("[table]", "events table (default events)")
+    .option("--from <date>", "first day to compare (default: the table's first)")
+    .option("--to <date>", "last day to compare, inclusive (default: the table's last)")
+    .option(
+      "--repair",
+      "refetch exactly the days that differ (each atomically), then compare again",
+    )
+    .option("--all", "print every compared row, not only those that differ")
+    .addHelpText(
+      "after",
+      `
+Days are in the table's project zone. Prints day, event, local, mixpanel, difference for
+each count that differs (every count with --all) and one summary line on stderr. Exits 0
+when every count matches and 6 when a day differs (after --repair: when one still does).
+Quota: 1 query for Mixpanel's event names, plus 1 per 50 event names over the whole range
+(1 per event name for a table fetched with --where), again for the repaired days.
+
+Example:
+  mp verify events --from 2024-05-01 --to 2024-05-31 --repair`,
+    )
+    .action((table: string | undefined, _o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/verify.js")).verify(g, table, o)),
+    )
+
+  program
+    .command("sync")
+    .description("bring every table fetched from Mixpanel up to date (for cron)")
+    .option(
+      "--to <date>",
+      "last day to fetch, inclusive (default: yesterday in the project's zone)",
+    )
+    .option(
+      "--lookback <n>",
+      "also refetch the last N days, replacing them (default 2)",
+      integer("--lookback", 0),
+    )
+    .option("--table <name>", "only this table (repeatable)", repeat)
+    .addHelpText(
+      "after",
+      `
+Events tables: the days after the last one fetched up to --to, plus the last --lookback
+days again, with the filters each table was fetched with (--events, --where stay). Profiles
+tables: fetched again with their filters, the newest copy of each profile winning. Each day
+commits on its own: a sync that is stopped resumes where it was; a second run changes
+nothing. One line per table on stdout; exits 0 when all synced, else with the first failed
+table's exit code (2 credentials, 5 rate limited, 1 other).
+
+Example (cron, every day at 06:00):
+  0 6 * * * mp sync --db ~/mixpanel.duckdb --no-progress >> ~/mp-sync.log 2>&1`,
+    )
+    .action((_o: Opts, cmd: Command) =>
+      invoke(cmd, async (g, o) => (await import("./commands/sync.js")).sync(g, o)),
+    )
 
   const inspect = program.command("inspect").description("look at tables, and at the project")
   const local = (name: string, description: string, withTable: boolean) => {

@@ -131,6 +131,13 @@ export const JobRequest = Schema.Struct({
   outputProperties: Schema.optional(Schema.Array(Schema.String)),
   distinctIds: Schema.optional(Schema.Array(Schema.String)),
   groupId: Schema.optional(Schema.String),
+  /**
+   * A verify job (`GET /tables/{name}/verify` queues one): the events table's count of every
+   * event on every day of `from..to` (default: its range) against Mixpanel's own.
+   */
+  verify: Schema.optional(Schema.Boolean),
+  /** Verify: refetch exactly the days that differ, then compare them again. */
+  repair: Schema.optional(Schema.Boolean),
 })
 export type JobRequest = typeof JobRequest.Type
 
@@ -185,6 +192,19 @@ export class TablesApi extends HttpApiGroup.make("tables")
       success: Rows,
       error: [TableNotFound, InvalidTableName, QueryError, StorageFailure],
     }).annotate(OpenApi.Summary, "Random rows of a table"),
+    HttpApiEndpoint.get("verify", "/tables/:name/verify", {
+      params: TableName,
+      query: {
+        from: Schema.optional(Day),
+        to: Schema.optional(Day),
+        repair: Schema.optional(Schema.Literals(["true", "false", "1", "0", ""])),
+      },
+      success: Job.pipe(HttpApiSchema.status(202)),
+      error: [InvalidJob, ForbiddenPath, InvalidTableName],
+    }).annotate(
+      OpenApi.Summary,
+      "Queue a job comparing the table's daily event counts with Mixpanel's (repair: refetch the days that differ)",
+    ),
   )
   .middleware(Authorization)
   .annotateMerge(

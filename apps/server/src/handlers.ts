@@ -39,6 +39,7 @@ export const TablesHandlers = HttpApiBuilder.group(Api, "tables", (handlers) =>
   Effect.gen(function* () {
     const storage = yield* Storage
     const config = yield* ServerConfig
+    const jobs = yield* Jobs
     return handlers
       .handle("list", () => mapIntrospectionError(storage.listTables))
       .handle("get", ({ params }) =>
@@ -59,6 +60,25 @@ export const TablesHandlers = HttpApiBuilder.group(Api, "tables", (handlers) =>
         mapStorageError(
           storage.sample(params.name, Math.min(query.n ?? 10, config.options.maxRows)),
         ).pipe(Effect.map((result) => ({ ...result, truncated: false }))),
+      )
+      .handle("verify", ({ params, query }) =>
+        Effect.flatMap(
+          validateJob(
+            {
+              source: "mixpanel",
+              kind: "events",
+              table: params.name,
+              verify: true,
+              ...(query.from !== undefined ? { from: query.from } : {}),
+              ...(query.to !== undefined ? { to: query.to } : {}),
+              ...(query.repair !== undefined
+                ? { repair: query.repair === "" || query.repair === "true" || query.repair === "1" }
+                : {}),
+            },
+            config,
+          ),
+          jobs.submit,
+        ),
       )
   }),
 )

@@ -3,11 +3,14 @@ import { isAbsolute, relative, resolve } from "node:path"
 import {
   type EventsFetch,
   type ImportSpec,
+  InvalidField,
   type ProfilesFetch,
   parseEventsFetch,
   parseImport,
   parseProfilesFetch,
+  parseVerify,
   type RequestError,
+  type VerifySpec,
 } from "@mixpanel-data/core"
 import { mixpanelConfigFromEnv } from "@mixpanel-data/mixpanel-source"
 import { Effect } from "effect"
@@ -19,6 +22,7 @@ import type { ServerConfigShape } from "./ServerConfig.js"
 export type JobSpec =
   | { readonly _tag: "FetchEvents"; readonly fetch: EventsFetch }
   | { readonly _tag: "FetchProfiles"; readonly fetch: ProfilesFetch }
+  | ({ readonly _tag: "VerifyEvents" } & VerifySpec)
   | {
       readonly _tag: "Import"
       readonly kind: "events" | "profiles"
@@ -88,6 +92,14 @@ const resolvePaths = (paths: ReadonlyArray<string>, config: ServerConfigShape) =
     return resolved
   })
 
+/** A verify job: an events table, and days of it when given. */
+const verifySpec = (request: JobRequest): Effect.Effect<JobSpec, RequestError> => {
+  const { source: _source, kind, verify: _verify, ...input } = request
+  return kind !== "events"
+    ? Effect.fail(new InvalidField({ field: "kind", reason: "a verify job compares events" }))
+    : Effect.map(parseVerify(input), (spec) => ({ _tag: "VerifyEvents", ...spec }))
+}
+
 /**
  * Checks a job before it is queued, so a request that cannot run fails at once with a clear
  * error (400, naming the field) instead of later in the queue. Its fields are read by core's
@@ -109,11 +121,14 @@ export const validateJob = (
         spec: { _tag: "Import", kind, spec, paths: resolved },
       }
     }
-    const input = { ...fields, paths }
+    const { verify, ...fetchFields } = fields
+    const input = { ...fetchFields, paths }
     const parse: Effect.Effect<JobSpec, RequestError> =
-      kind === "events"
-        ? Effect.map(parseEventsFetch(input), (fetch) => ({ _tag: "FetchEvents", fetch }))
-        : Effect.map(parseProfilesFetch(input), (fetch) => ({ _tag: "FetchProfiles", fetch }))
+      verify === true
+        ? verifySpec(request)
+        : kind === "events"
+          ? Effect.map(parseEventsFetch(input), (fetch) => ({ _tag: "FetchEvents", fetch }))
+          : Effect.map(parseProfilesFetch(input), (fetch) => ({ _tag: "FetchProfiles", fetch }))
     const spec = yield* Effect.mapError(parse, asHttp)
     const problem = yield* Effect.sync(() => {
       try {

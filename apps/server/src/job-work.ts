@@ -3,8 +3,11 @@ import {
   fetchProfiles,
   importEvents,
   importProfiles,
+  recordedTimeZone,
   Storage,
   type StorageShape,
+  verifyAndRepairEvents,
+  verifyEvents,
 } from "@mixpanel-data/core"
 import { makeFileSource } from "@mixpanel-data/file-source"
 import { makeMixpanelSource, mixpanelConfigFromEnv } from "@mixpanel-data/mixpanel-source"
@@ -56,6 +59,23 @@ export const makeJobWork =
             ...fetch,
             ...(config.timeZone === undefined ? {} : { timeZone: config.timeZone }),
           }).pipe(Effect.mapError(asFailure))
+        }
+        case "VerifyEvents": {
+          const state = yield* storage.tableState(spec.table).pipe(Effect.mapError(asFailure))
+          const zone = state === undefined ? undefined : recordedTimeZone(state)
+          const { source } = yield* mixpanel(zone === undefined ? {} : { timeZone: zone })
+          const options = {
+            table: spec.table,
+            ...(spec.from !== undefined ? { from: spec.from } : {}),
+            ...(spec.to !== undefined ? { to: spec.to } : {}),
+            upstream: source.eventCounts,
+          }
+          if (!spec.repair) {
+            return yield* verifyEvents(options).pipe(Effect.mapError(asFailure))
+          }
+          return yield* verifyAndRepairEvents({ ...options, source }).pipe(
+            Effect.mapError(asFailure),
+          )
         }
         case "FetchProfiles": {
           const { source } = yield* mixpanel()

@@ -311,6 +311,7 @@ describe("OpenAPI and docs", () => {
       "/tables",
       "/tables/{name}",
       "/tables/{name}/sample",
+      "/tables/{name}/verify",
     ])
     expect(JSON.stringify(body.components.securitySchemes)).toContain("bearer")
   })

@@ -35,6 +35,11 @@ export interface FetchEventsOptions {
   readonly lookbackDays?: number
   /** The project's IANA zone: its calendar days are the partitions. UTC when absent. */
   readonly timeZone?: string
+  /**
+   * Refetch exactly these days of the existing table (each replaced atomically, as a lookback
+   * day is), with the filters it was fetched with; `mode` and `lookbackDays` are then ignored.
+   */
+  readonly refetchDays?: ReadonlyArray<string>
 }
 
 export interface FetchEventsResult {
@@ -64,6 +69,7 @@ const validate = (options: FetchEventsOptions): Effect.Effect<void, StorageError
       checkEventsRequest(request),
       timeZoneField({ timeZone: options.timeZone }, "timeZone"),
       wholeNumberField({ lookbackDays: options.lookbackDays }, "lookbackDays", { min: 0 }),
+      checkEventsRequest({ ...request, days: options.refetchDays ?? [] }),
     ]).pipe(
       Effect.catchTag("InvalidField", (error) => Effect.fail(badRequest(source, error.message))),
     )
@@ -227,8 +233,12 @@ export const fetchEvents = (
       request,
       identity,
       lookback: options.lookbackDays ?? 0,
+      ...(options.refetchDays !== undefined ? { refetch: options.refetchDays } : {}),
     })
-    const daysTotal = daysOfRequest(request).length
+    const daysTotal =
+      options.refetchDays !== undefined && plan._tag === "Update"
+        ? plan.days.size
+        : daysOfRequest(request).length
     const tally = new Tally()
     const metadata = {
       type: "events" as const,

@@ -22,4 +22,16 @@ export {
 } from "./fetch-profiles.js"
 export { type ImportEventsOptions, importEvents } from "./import-events.js"
 export type { FetchMode } from "./plan.js"
+export {
+  recordedEventsRequest,
+  recordedProfilesRequest,
+  recordedTimeZone,
+} from "./recorded.js"
+export {
+  DEFAULT_SYNC_LOOKBACK,
+  type SyncOptions,
+  type SyncOutcome,
+  syncRange,
+  syncTables,
+} from "./sync.js"
 export * from "./time-zone.js"

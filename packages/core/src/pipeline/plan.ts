@@ -51,6 +51,12 @@ const sameIdentity = (state: TableState, identity: FetchIdentity): boolean =>
 export const lookbackDays = (to: string, n: number): ReadonlyArray<string> =>
   n <= 0 ? [] : daysBetween(addDays(to, -(n - 1)), to)
 
+/** The days of an incomplete table's recorded range that no commit holds yet. */
+export const missingDays = (state: TableState): ReadonlyArray<string> =>
+  state.complete || state.fromDate === null || state.toDate === null
+    ? []
+    : daysBetween(state.fromDate, state.toDate).filter((day) => !state.days.has(day))
+
 const describeRange = (state: TableState) =>
   state.fromDate === null ? "no range" : `${state.fromDate}..${state.toDate}`
 
@@ -71,9 +77,39 @@ export const planFetch = (args: {
   readonly request: EventsRequest
   readonly identity: FetchIdentity
   readonly lookback: number
+  /**
+   * Exactly these days of an existing table, each replaced (a repair of days that differ from
+   * the source's counts); the missing days of an incomplete table come too. Mode and lookback
+   * are then ignored.
+   */
+  readonly refetch?: ReadonlyArray<string>
 }): FetchPlan => {
   const { state, mode, request, identity, lookback } = args
   const range = daysOfRequest(request)
+  if (args.refetch !== undefined) {
+    if (state === undefined) {
+      return { _tag: "Conflict", hint: "There is no such table to refetch days of." }
+    }
+    if (!sameIdentity(state, identity)) {
+      return {
+        _tag: "Conflict",
+        hint: `It was fetched with other filters or from another source (${canonicalJson(state.filters)} from ${state.source.name}): its days cannot be refetched with these.`,
+      }
+    }
+    const days = new Map<string, DayWrite>()
+    for (const day of missingDays(state)) days.set(day, "replace")
+    for (const day of args.refetch) days.set(day, "replace")
+    const held = [...days.keys()].sort()
+    const fromDate =
+      state.fromDate !== null && state.fromDate < (held[0] ?? state.fromDate)
+        ? state.fromDate
+        : (held[0] ?? request.from)
+    const toDate =
+      state.toDate !== null && state.toDate > (held.at(-1) ?? state.toDate)
+        ? state.toDate
+        : (held.at(-1) ?? request.to)
+    return { _tag: "Update", days, skipped: 0, widen: { fromDate, toDate } }
+  }
   if (state === undefined) return { _tag: "Fresh", days: range }
   if (mode === "replace") return { _tag: "Replace", days: range }
   const widen = { fromDate: request.from, toDate: request.to }
@@ -87,11 +123,7 @@ export const planFetch = (args: {
   if (mode === "append") {
     const days = new Map<string, DayWrite>()
     // An interrupted earlier fetch: its missing days come too, so "complete" stays true to its word.
-    if (!state.complete && state.fromDate !== null && state.toDate !== null) {
-      for (const day of daysBetween(state.fromDate, state.toDate)) {
-        if (!state.days.has(day)) days.set(day, "replace")
-      }
-    }
+    for (const day of missingDays(state)) days.set(day, "replace")
     for (const day of range) days.set(day, "merge")
     for (const day of refresh) days.set(day, "replace")
     return { _tag: "Update", days, skipped: 0, widen }

@@ -13,3 +13,4 @@ export {
   type WriteMode,
   writeModes,
 } from "./fields.js"
+export { parseVerify, type VerifySpec } from "./verify.js"

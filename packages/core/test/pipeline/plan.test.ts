@@ -70,3 +70,54 @@ describe("planFetch", () => {
     expect(plan(other, "append", "2024-03-01", "2024-03-02")._tag).toBe("Conflict")
   })
 })
+
+describe("planFetch refetch (a repair of given days)", () => {
+  const refetch = (s: TableState | undefined, days: ReadonlyArray<string>, id = identity) =>
+    planFetch({
+      state: s,
+      mode: "create",
+      request: { from: "2024-03-01", to: "2024-03-05" },
+      identity: id,
+      lookback: 0,
+      refetch: days,
+    })
+
+  it("replaces exactly the days given, keeping the range", () => {
+    expect(refetch(state({}), ["2024-03-04", "2024-03-02"])).toEqual({
+      _tag: "Update",
+      days: new Map([
+        ["2024-03-04", "replace"],
+        ["2024-03-02", "replace"],
+      ]),
+      skipped: 0,
+      widen: { fromDate: "2024-03-01", toDate: "2024-03-05" },
+    })
+  })
+
+  it("brings an incomplete table's missing days too", () => {
+    const s = state({
+      complete: false,
+      days: new Map([
+        ["2024-03-01", 1],
+        ["2024-03-02", 1],
+      ]),
+    })
+    const p = refetch(s, ["2024-03-01"])
+    expect(p._tag).toBe("Update")
+    if (p._tag === "Update") {
+      expect([...p.days.keys()].sort()).toEqual([
+        "2024-03-01",
+        "2024-03-03",
+        "2024-03-04",
+        "2024-03-05",
+      ])
+    }
+  })
+
+  it("refuses a missing table and other filters", () => {
+    expect(refetch(undefined, ["2024-03-01"])._tag).toBe("Conflict")
+    expect(
+      refetch(state({}), ["2024-03-01"], { ...identity, filters: { events: ["A"] } })._tag,
+    ).toBe("Conflict")
+  })
+})
