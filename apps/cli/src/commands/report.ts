@@ -2,7 +2,7 @@ import {
   formatResult,
   type ReportInput,
   type ReportKind,
-  reportColumns,
+  reportResult,
   runReport,
 } from "@mixpanel-data/core"
 import { Effect } from "effect"
@@ -23,11 +23,7 @@ export const report = (globals: Globals, kind: ReportKind, input: ReportInput) =
   const program = withStore(readOnly(path), () =>
     Effect.flatMap(runReport(kind, input), ({ answer, rows }) => {
       if (format === "json") return Effect.promise(() => writeOut(`${JSON.stringify(answer)}\n`))
-      const columns = reportColumns[kind]
-      const result = {
-        columns,
-        rows: rows.map((row) => columns.map((c) => (row as Record<string, unknown>)[c.name])),
-      }
+      const result = reportResult(kind, rows)
       return Effect.promise(() => writeOut(formatResult(format, result, tableOptions(globals))))
     }),
   )
