@@ -32,6 +32,7 @@ export interface PackageJson {
   readonly exports?: Record<string, unknown>
   readonly dependencies?: Record<string, string>
   readonly peerDependencies?: Record<string, string>
+  readonly peerDependenciesMeta?: Record<string, { readonly optional?: boolean }>
 }
 
 export interface Packed {

@@ -99,7 +99,21 @@ describe("the packed library", () => {
         types: "./dist/index.d.ts",
         default: "./dist/index.js",
       })
-      expect(manifest.peerDependencies).toEqual({ effect: `^${EFFECT}` })
+      // the agent tools (`@mixpanel-data/core/mcp`) need the MCP SDK: optional, so a library
+      // that never imports them installs neither it nor its dependencies
+      const agentPeers = { "@modelcontextprotocol/sdk": "1.32.2", zod: "^4.6.7" }
+      expect(manifest.peerDependencies).toEqual(
+        name === CORE ? { effect: `^${EFFECT}`, ...agentPeers } : { effect: `^${EFFECT}` },
+      )
+      if (name === CORE) {
+        expect(manifest.peerDependenciesMeta).toEqual({
+          "@modelcontextprotocol/sdk": { optional: true },
+          zod: { optional: true },
+        })
+        expect(existsSync(join(installed.project, "node_modules", "@modelcontextprotocol"))).toBe(
+          false,
+        )
+      }
       const runtime = name === CORE ? "@duckdb/node-api" : CORE
       expect(Object.keys(manifest.dependencies ?? {})).toEqual([runtime])
       // one core and one effect for all: nothing nested under a package
