@@ -3,7 +3,6 @@ import {
   fetchProfiles,
   importEvents,
   importProfiles,
-  recordedTimeZone,
   Storage,
   type StorageShape,
   verifyAndRepairEvents,
@@ -61,21 +60,19 @@ export const makeJobWork =
           }).pipe(Effect.mapError(asFailure))
         }
         case "VerifyEvents": {
-          const state = yield* storage.tableState(spec.table).pipe(Effect.mapError(asFailure))
-          const zone = state === undefined ? undefined : recordedTimeZone(state)
-          const { source } = yield* mixpanel(zone === undefined ? {} : { timeZone: zone })
           const options = {
             table: spec.table,
             ...(spec.from !== undefined ? { from: spec.from } : {}),
             ...(spec.to !== undefined ? { to: spec.to } : {}),
-            upstream: source.eventCounts,
+            connect: (timeZone: string | undefined) =>
+              Effect.map(mixpanel(timeZone === undefined ? {} : { timeZone }), ({ source }) => ({
+                upstream: source.eventCounts,
+                source,
+              })),
           }
-          if (!spec.repair) {
-            return yield* verifyEvents(options).pipe(Effect.mapError(asFailure))
-          }
-          return yield* verifyAndRepairEvents({ ...options, source }).pipe(
-            Effect.mapError(asFailure),
-          )
+          return yield* spec.repair
+            ? Effect.mapError(verifyAndRepairEvents(options), asFailure)
+            : Effect.mapError(verifyEvents(options), asFailure)
         }
         case "FetchProfiles": {
           const { source } = yield* mixpanel()

@@ -1,8 +1,6 @@
 import {
   formatResult,
   Progress,
-  recordedTimeZone,
-  Storage,
   storageLayer,
   type VerifyResult,
   type VerifyRow,
@@ -72,51 +70,49 @@ export const verify = async (globals: Globals, table: string | undefined, opts: 
     enabled: globals.progress,
     verbose: globals.verbose,
   })
-  const program = Effect.scoped(
-    Effect.gen(function* () {
-      const storage = yield* Storage
-      const state = yield* storage.tableState(name)
-      const zone = state === undefined ? undefined : recordedTimeZone(state)
-      const source = yield* mixpanelSource(globals, zone === undefined ? {} : { timeZone: zone })
-      const upstream = source.eventCounts
-      if (!repair) {
-        const result = yield* verifyEvents({ table: name, ...range, upstream })
-        yield* Effect.promise(() =>
-          print(globals, all ? result.rows : result.differing, {
-            table: result.table,
-            from: result.from,
-            to: result.to,
-            events: result.events,
-            differingDays: result.differingDays,
-          }),
-        )
-        note(globals, summary(result))
-        differ = result.differingDays.length
-        return
-      }
-      const started = Date.now()
-      const outcome = yield* verifyAndRepairEvents({ table: name, ...range, upstream, source })
-      view.finish()
-      const { before, fetch, after } = outcome
-      note(globals, summary(before, "Before: "))
-      if (fetch !== undefined && after !== undefined) {
-        describeOutcome(globals, "events", name, path, fetch, Date.now() - started)
-        note(globals, summary(after, "After the repair: "))
-      }
-      const shown = after ?? before
+  const connect = (timeZone: string | undefined) =>
+    Effect.map(mixpanelSource(globals, timeZone === undefined ? {} : { timeZone }), (source) => ({
+      upstream: source.eventCounts,
+      source,
+    }))
+  const program = Effect.gen(function* () {
+    if (!repair) {
+      const result = yield* verifyEvents({ table: name, ...range, connect })
       yield* Effect.promise(() =>
-        print(globals, all ? shown.rows : shown.differing, {
-          table: before.table,
-          from: before.from,
-          to: before.to,
-          events: before.events,
-          repairedDays: before.differingDays,
-          differingDays: shown.differingDays,
+        print(globals, all ? result.rows : result.differing, {
+          table: result.table,
+          from: result.from,
+          to: result.to,
+          events: result.events,
+          differingDays: result.differingDays,
         }),
       )
-      differ = shown.differingDays.length
-    }),
-  ).pipe(
+      note(globals, summary(result))
+      differ = result.differingDays.length
+      return
+    }
+    const started = Date.now()
+    const outcome = yield* verifyAndRepairEvents({ table: name, ...range, connect })
+    view.finish()
+    const { before, fetch, after } = outcome
+    note(globals, summary(before, "Before: "))
+    if (fetch !== undefined && after !== undefined) {
+      describeOutcome(globals, "events", name, path, fetch, Date.now() - started)
+      note(globals, summary(after, "After the repair: "))
+    }
+    const shown = after ?? before
+    yield* Effect.promise(() =>
+      print(globals, all ? shown.rows : shown.differing, {
+        table: before.table,
+        from: before.from,
+        to: before.to,
+        events: before.events,
+        repairedDays: before.differingDays,
+        differingDays: shown.differingDays,
+      }),
+    )
+    differ = shown.differingDays.length
+  }).pipe(
     Effect.provide(storageLayer(repair ? writableStore(globals, path) : readOnly(path))),
     Effect.provideService(Progress, view.reporter),
     Effect.onError(() => Effect.sync(view.clear)),

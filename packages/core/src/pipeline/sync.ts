@@ -1,7 +1,8 @@
 import { Cause, Effect, Exit, type Scope } from "effect"
 import type { StorageError } from "../errors.js"
 import { Progress, type ProgressReporter } from "../progress.js"
-import { addDays, daysBetween, isDay } from "../request/days.js"
+import { addDays, daysBetween } from "../request/days.js"
+import { dayField, wholeNumberField } from "../request/fields.js"
 import type { Source } from "../source.js"
 import { BadRequestError, type SourceError } from "../source-errors.js"
 import { Storage, type TableState } from "../storage.js"
@@ -131,19 +132,14 @@ export const syncTables = (
   options: SyncOptions,
 ): Effect.Effect<ReadonlyArray<SyncOutcome>, StorageError | SourceError, Storage> =>
   Effect.gen(function* () {
-    const lookback = options.lookbackDays ?? DEFAULT_SYNC_LOOKBACK
-    if (!Number.isInteger(lookback) || lookback < 0) {
-      return yield* new BadRequestError({
-        source: options.sourceName,
-        body: `--lookback must be a whole number of days, 0 or more, got ${lookback}`,
-      })
-    }
-    if (options.to !== undefined && !isDay(options.to)) {
-      return yield* new BadRequestError({
-        source: options.sourceName,
-        body: `--to must be a day, YYYY-MM-DD, got "${options.to}"`,
-      })
-    }
+    yield* Effect.all([
+      wholeNumberField({ lookback: options.lookbackDays }, "lookback", { min: 0 }),
+      options.to === undefined ? Effect.void : dayField({ to: options.to }, "to"),
+    ]).pipe(
+      Effect.catchTag("InvalidField", (error) =>
+        Effect.fail(new BadRequestError({ source: options.sourceName, body: error.message })),
+      ),
+    )
     const storage = yield* Storage
     const tables = yield* storage.listTables
     const wanted =

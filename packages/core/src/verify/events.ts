@@ -1,11 +1,11 @@
-import { Effect, Schema } from "effect"
+import { Effect, Schema, type Scope } from "effect"
 import type { QueryError, StorageError, TableReadError, TableTypeMismatch } from "../errors.js"
 import { type FetchEventsResult, fetchEvents } from "../pipeline/fetch-events.js"
 import { recordedEventsRequest, recordedTimeZone } from "../pipeline/recorded.js"
 import { count, rangeRowsSql } from "../reports/scan.js"
 import { reportTable } from "../reports/table.js"
 import type { Day } from "../reports/types.js"
-import { isDay } from "../request/days.js"
+import { daysBetween, isDay } from "../request/days.js"
 import type { Source } from "../source.js"
 import type { SourceError } from "../source-errors.js"
 import { literal } from "../storage/names.js"
@@ -76,14 +76,26 @@ export interface VerifyResult {
   readonly differingDays: ReadonlyArray<Day>
 }
 
-export interface VerifyEventsOptions {
+/** What a verify talks to: the source's counts and, for a repair, the source itself. */
+export interface VerifyConnection {
+  readonly upstream: UpstreamEventCounts
+  readonly source: Source
+}
+
+export interface VerifyEventsOptions<E = never> {
   /** Default `events`. */
   readonly table?: string
   /** Default: the table's first day. */
   readonly from?: Day
   /** Default: the table's last day. */
   readonly to?: Day
-  readonly upstream: UpstreamEventCounts
+  /**
+   * The source the table was fetched from, opened in the table's project zone (`undefined`:
+   * UTC) for the verify's scope.
+   */
+  readonly connect: (
+    timeZone: string | undefined,
+  ) => Effect.Effect<VerifyConnection, E, Scope.Scope>
 }
 
 const columns = [
@@ -106,7 +118,7 @@ interface Target {
 }
 
 const target = (
-  options: Omit<VerifyEventsOptions, "upstream">,
+  options: Omit<VerifyEventsOptions<unknown>, "connect">,
 ): Effect.Effect<Target, VerifyError, Storage> =>
   Effect.gen(function* () {
     const name = options.table ?? "events"
@@ -187,13 +199,12 @@ const compare = (
     a.day < b.day ? -1 : a.day > b.day ? 1 : a.event < b.event ? -1 : a.event > b.event ? 1 : 0,
   )
   const differing = rows.filter((r) => r.difference !== 0)
-  const days = Math.round((Date.parse(t.to) - Date.parse(t.from)) / 86_400_000) + 1
   return {
     table: t.name,
     from: t.from,
     to: t.to,
     events: names,
-    days,
+    days: daysBetween(t.from, t.to).length,
     rows,
     differing,
     differingDays: [...new Set(differing.map((r) => r.day))].sort(),
@@ -229,11 +240,24 @@ const run = (
     return compare(t, names, local, counts)
   })
 
+/** The table to verify and the source in its zone, for the scope of `use`. */
+const connected = <A, E, E2>(
+  options: VerifyEventsOptions<E>,
+  use: (t: Target, connection: VerifyConnection) => Effect.Effect<A, E2, Storage>,
+): Effect.Effect<A, VerifyError | E | E2, Storage> =>
+  Effect.scoped(
+    Effect.gen(function* () {
+      const t = yield* target(options)
+      const connection = yield* options.connect(recordedTimeZone(t.state))
+      return yield* use(t, connection)
+    }),
+  )
+
 /** Compares the table's counts with the source's, every event on every day of the range. */
-export const verifyEvents = (
-  options: VerifyEventsOptions,
-): Effect.Effect<VerifyResult, VerifyError, Storage> =>
-  Effect.flatMap(target(options), (t) => run(t, options.upstream))
+export const verifyEvents = <E = never>(
+  options: VerifyEventsOptions<E>,
+): Effect.Effect<VerifyResult, VerifyError | E, Storage> =>
+  connected(options, (t, { upstream }) => run(t, upstream))
 
 export interface RepairOutcome {
   /** The comparison before the repair. */
@@ -246,43 +270,43 @@ export interface RepairOutcome {
 
 /**
  * Verifies, refetches exactly the days that differ (each replaced atomically, with the filters
- * the table was fetched with), and verifies those days again. `source` must be the one the table
- * was fetched from, in the table's zone.
+ * the table was fetched with, from the source `connect` opens), and verifies those days again.
  */
-export const verifyAndRepairEvents = (
-  options: VerifyEventsOptions & { readonly source: Source },
-): Effect.Effect<RepairOutcome, VerifyError | StorageError, Storage> =>
-  Effect.gen(function* () {
-    const t = yield* target(options)
-    const before = yield* run(t, options.upstream)
-    if (before.differingDays.length === 0) return { before }
-    const days = before.differingDays
-    const zone = recordedTimeZone(t.state)
-    const fetch = yield* fetchEvents({
-      source: options.source,
-      table: t.name,
-      request: recordedEventsRequest(t.state, {
-        from: t.state.fromDate ?? t.from,
-        to: t.state.toDate ?? t.to,
-      }),
-      refetchDays: days,
-      ...(zone !== undefined ? { timeZone: zone } : {}),
-    })
-    const storage = yield* Storage
-    const state = (yield* storage.tableState(t.name)) ?? t.state
-    const again = { ...t, state, from: days[0]!, to: days.at(-1)! }
-    const after = yield* run(again, options.upstream, before.events)
-    // only the repaired days were asked for again; the others of that span are as before
-    const repaired = new Set(days)
-    const keep = (rows: ReadonlyArray<VerifyRow>) => rows.filter((r) => repaired.has(r.day))
-    return {
-      before,
-      fetch,
-      after: {
-        ...after,
-        rows: keep(after.rows),
-        differing: keep(after.differing),
-        differingDays: after.differingDays.filter((d) => repaired.has(d)),
-      },
-    }
-  })
+export const verifyAndRepairEvents = <E = never>(
+  options: VerifyEventsOptions<E>,
+): Effect.Effect<RepairOutcome, VerifyError | StorageError | E, Storage> =>
+  connected(options, (t, { upstream, source }) =>
+    Effect.gen(function* () {
+      const before = yield* run(t, upstream)
+      if (before.differingDays.length === 0) return { before }
+      const days = before.differingDays
+      const zone = recordedTimeZone(t.state)
+      const fetch = yield* fetchEvents({
+        source,
+        table: t.name,
+        request: recordedEventsRequest(t.state, {
+          from: t.state.fromDate ?? t.from,
+          to: t.state.toDate ?? t.to,
+        }),
+        refetchDays: days,
+        ...(zone !== undefined ? { timeZone: zone } : {}),
+      })
+      const storage = yield* Storage
+      const state = (yield* storage.tableState(t.name)) ?? t.state
+      const again = { ...t, state, from: days[0]!, to: days.at(-1)! }
+      const after = yield* run(again, upstream, before.events)
+      // only the repaired days were asked for again; the others of that span are as before
+      const repaired = new Set(days)
+      const keep = (rows: ReadonlyArray<VerifyRow>) => rows.filter((r) => repaired.has(r.day))
+      return {
+        before,
+        fetch,
+        after: {
+          ...after,
+          rows: keep(after.rows),
+          differing: keep(after.differing),
+          differingDays: after.differingDays.filter((d) => repaired.has(d)),
+        },
+      }
+    }),
+  )
