@@ -8,6 +8,7 @@ import * as p4 from "./p4-backfill.js"
 import * as p5 from "./p5-start.js"
 import * as p6 from "./p6-stream.js"
 import * as reports from "./reports.js"
+import * as verifySync from "./verify-sync.js"
 
 export interface BenchOptions {
   /** Events to generate where a module sizes its data (`BENCH_EVENTS`, default 1,000,000). */
@@ -42,5 +43,6 @@ export const registry: Array<BenchModule> = [
   p5,
   p6,
   reports,
+  verifySync,
   ...(process.env.BENCH_10M === "1" ? [import10m] : []),
 ]

@@ -1,4 +1,4 @@
-import { Cause, Effect, Exit, type Scope } from "effect"
+import { Effect, type Scope } from "effect"
 import type { StorageError } from "../errors.js"
 import { Progress, type ProgressReporter } from "../progress.js"
 import { addDays, daysBetween } from "../request/days.js"
@@ -159,17 +159,13 @@ export const syncTables = (
         }
       } else {
         const one = syncOne({ ...state, name: info.name }, options)
-        const exit = yield* Effect.exit(
+        // a failure is this table's; an interrupt or a defect stops the sync
+        outcome = yield* Effect.catch(
           options.progressFor === undefined
             ? one
             : Effect.provideService(one, Progress, options.progressFor(info.name)),
+          (error) => Effect.succeed<SyncOutcome>({ _tag: "Failed", table: info.name, error }),
         )
-        if (Exit.isSuccess(exit)) outcome = exit.value
-        else {
-          const failure = exit.cause.reasons.find(Cause.isFailReason)
-          if (failure === undefined) return yield* Effect.failCause(exit.cause)
-          outcome = { _tag: "Failed", table: info.name, error: failure.error }
-        }
       }
       outcomes.push(outcome)
       if (options.onTable !== undefined) yield* options.onTable(outcome)
